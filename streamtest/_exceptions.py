@@ -1,0 +1,111 @@
+"""Exceptions streamtest raises, each saying what happened and what to run next.
+
+::
+
+    StreamtestError
+    ├── UsageError                  bad option, marker argument or ini value
+    ├── CassetteError               a cassette file cannot be used (has .path)
+    │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
+    │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
+    │   └── CassetteVersionError    written by a newer (or unknown) format version
+    ├── ReplayMismatchError         a request has no recorded match
+    ├── UnplayedInteractionsError   the test made fewer calls than were recorded
+    ├── SecretLeakError             a credential would have been written to disk
+    ├── NetworkBlockedError         a socket connect was attempted during replay
+    └── LocalServerError            the embedded llama.cpp server cannot start
+
+None of them derives from an ``httpx``/``openai`` exception on purpose: the
+openai SDK retries (with back-off sleeps) on ``httpx2.RequestError`` and wraps
+it in ``APIConnectionError``; a plain ``Exception`` subclass propagates at once
+and keeps our message on top of the traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CassetteCorruptError",
+    "CassetteError",
+    "CassetteNotFoundError",
+    "CassetteVersionError",
+    "LocalServerError",
+    "NetworkBlockedError",
+    "ReplayMismatchError",
+    "SecretLeakError",
+    "StreamtestError",
+    "UnplayedInteractionsError",
+    "UsageError",
+]
+
+RECORD_HINT = "pytest --record"
+
+
+class StreamtestError(Exception):
+    """Base class of every error streamtest raises."""
+
+
+class UsageError(StreamtestError):
+    """An option, marker argument or ini value is wrong; the message shows the value."""
+
+
+class CassetteError(StreamtestError):
+    """A cassette file cannot be used."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class CassetteNotFoundError(CassetteError):
+    """Replay needed a cassette that does not exist."""
+
+    def __init__(self, path: str | Path, *, test_id: str | None = None) -> None:
+        target = f" {test_id}" if test_id else ""
+        super().__init__(
+            path,
+            "no cassette recorded for this test. Record it with "
+            f"`{RECORD_HINT}=missing{target}` (add `--llm-server=local` to record "
+            "against the embedded llama.cpp server without an API key).",
+        )
+
+
+class CassetteCorruptError(CassetteError):
+    """The file is not a cassette streamtest can read."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(path, f"corrupt cassette: {problem}. Delete it and re-record with `{RECORD_HINT}`.")
+
+
+class CassetteVersionError(CassetteError):
+    """The file declares a format version this streamtest does not know."""
+
+    def __init__(self, path: str | Path, found: object, supported: int) -> None:
+        super().__init__(
+            path,
+            f"cassette format version {found!r} is not supported (this streamtest reads "
+            f"version {supported}). Upgrade streamtest, or re-record with `{RECORD_HINT}`.",
+        )
+
+
+class ReplayMismatchError(StreamtestError):
+    """A request made during replay has no recorded interaction that matches it."""
+
+
+class UnplayedInteractionsError(StreamtestError):
+    """The test ended with recorded interactions that were never replayed."""
+
+
+class SecretLeakError(StreamtestError):
+    """The serialized cassette holds something that looks like a credential.
+
+    The message names the variable or pattern, never the value.
+    """
+
+
+class NetworkBlockedError(StreamtestError):
+    """A test under replay tried to open a network connection."""
+
+
+class LocalServerError(StreamtestError):
+    """The embedded llama.cpp server is missing or failed to start."""

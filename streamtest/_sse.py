@@ -1,0 +1,131 @@
+"""Server-sent events, byte-exact: split a body into events, parse and build events.
+
+Pure functions over ``bytes``. The invariant everything else relies on:
+``b"".join(split_events(body)) == body`` for every body, so a stream cut into
+events (for the cassette, for replay, for timing) loses no byte. Line endings
+follow the SSE spec (CRLF, LF or a lone CR); an event ends at a blank line and
+its chunk keeps that blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["EventSplitter", "SSEEvent", "encode_event", "parse_event", "split_events"]
+
+# One line with its terminator. A lone CR is a terminator too (SSE spec 9.2.5).
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")
+_BLANK_LINES = frozenset((b"\n", b"\r\n", b"\r"))
+
+
+def _cut(buffer: bytes, *, final: bool) -> tuple[list[bytes], bytes]:
+    """Split complete events off the front of ``buffer``; return them and the rest.
+
+    When more bytes may follow (``final`` is false) a CR at the very end is
+    ambiguous (it may be the first half of CRLF), so that line waits.
+    """
+    events: list[bytes] = []
+    start = pos = 0
+    size = len(buffer)
+    while pos < size:
+        match = _LINE.match(buffer, pos)
+        if match is None:
+            break
+        end = match.end()
+        if not final and end == size and buffer[end - 1 : end] == b"\r":
+            break
+        if match.group() in _BLANK_LINES:
+            events.append(buffer[start:end])
+            start = end
+        pos = end
+    return events, buffer[start:]
+
+
+def split_events(body: bytes) -> list[bytes]:
+    """Split a complete SSE body into event chunks whose concatenation is ``body``.
+
+    A trailing fragment without a closing blank line (a stream that broke
+    mid-event, or a server that omits the last blank line) is its own chunk.
+    """
+    events, rest = _cut(body, final=True)
+    if rest:
+        events.append(rest)
+    return events
+
+
+class EventSplitter:
+    """Incremental :func:`split_events` for bytes that arrive in network-sized pieces."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return the events they complete (possibly none)."""
+        self._buffer += data
+        events, self._buffer = _cut(self._buffer, final=False)
+        return events
+
+    def flush(self) -> bytes:
+        """Return whatever is buffered (the unterminated tail) and reset."""
+        rest, self._buffer = self._buffer, b""
+        return rest
+
+
+@dataclass(frozen=True)
+class SSEEvent:
+    """The fields of one event as the SSE spec reads them.
+
+    ``data`` is ``None`` when the event has no data line; several data lines
+    are joined with ``\\n`` as the spec says. ``comments`` keeps ``:`` lines.
+    """
+
+    event: str | None = None
+    data: str | None = None
+    id: str | None = None
+    retry: str | None = None
+    comments: tuple[str, ...] = field(default=())
+    eol: str = "\n"
+
+
+def parse_event(raw: bytes) -> SSEEvent:
+    """Parse one event chunk (as produced by :func:`split_events`)."""
+    text = raw.decode("utf-8")
+    lines = re.split(r"\r\n|\r|\n", text)
+    eol_match = re.search(r"\r\n|\r|\n", text)
+    eol = eol_match.group() if eol_match else "\n"
+    event = ident = retry = None
+    data: list[str] = []
+    comments: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if line.startswith(":"):
+            comments.append(line[1:])
+            continue
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+        elif name == "id":
+            ident = value
+        elif name == "retry":
+            retry = value
+    return SSEEvent(
+        event=event,
+        data="\n".join(data) if data else None,
+        id=ident,
+        retry=retry,
+        comments=tuple(comments),
+        eol=eol,
+    )
+
+
+def encode_event(data: str, *, event: str | None = None, eol: str = "\n") -> bytes:
+    """Build the canonical bytes of an event: optional ``event:`` line, ``data:`` lines, blank line."""
+    lines = [f"event: {event}"] if event is not None else []
+    lines.extend(f"data: {line}" for line in data.split("\n"))
+    return (eol.join(lines) + eol + eol).encode("utf-8")
