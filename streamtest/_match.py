@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from vcr.matchers import requests_match
 
 __all__ = ["MATCH_ON", "body_value", "describe_mismatch", "json_body", "pretty_body"]
 
@@ -71,6 +73,7 @@ def describe_mismatch(
     *,
     cassette: str,
     rerecord: str,
+    match_on: Sequence[Callable[[Any, Any], None]] = MATCH_ON,
 ) -> str:
     """Explain why ``request`` has no match among ``recorded`` requests.
 
@@ -83,8 +86,7 @@ def describe_mismatch(
         f"  cassette: {cassette} ({len(recorded)} recorded, {sum(played)} already played)",
     ]
     same_route = [i for i, r in enumerate(recorded) if r.method == request.method and r.path == request.path]
-    wanted = body_value(request)
-    identical = [i for i in same_route if body_value(recorded[i]) == wanted]
+    identical = [i for i, r in enumerate(recorded) if requests_match(request, r, match_on)]
     if identical:
         head.append(
             f"  the {len(identical)} recorded interaction(s) with this exact request were all played already: "

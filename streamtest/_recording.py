@@ -101,12 +101,13 @@ class Cassette:
         self.policy = policy or ScrubPolicy()
         self._rerecord_hint = rerecord_hint
         self._block_network = block_network and not recording
+        self._match_on = tuple(match_on)
         self._lock = threading.Lock()
         self._stack: contextlib.ExitStack | None = None
         self._vcr = _VcrCassette(
             str(path) if path else "<generated streams>",
             record_mode="all" if recording else "none",
-            match_on=tuple(match_on),
+            match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
             custom_patches=tuple(self._patches()),
@@ -210,6 +211,7 @@ class Cassette:
                 played,
                 cassette=str(self.path or "<generated streams>"),
                 rerecord=self._rerecord_hint,
+                match_on=self._match_on,
             )
         )
 

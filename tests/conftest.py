@@ -1,0 +1,21 @@
+"""Shared fixtures: the real llama.cpp server, started once per session when a test needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Shared CI machines stall now and then; a slow first draw is not a bug in a strategy.
+settings.register_profile("streamtest-project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("streamtest-project")
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[str]:
+    """Base URL (no /v1) of the embedded llama.cpp server with Gemma 3 270M."""
+    from streamtest._local_server import LocalLLMServer
+
+    with LocalLLMServer() as server:
+        yield server.base_url

@@ -1,0 +1,112 @@
+"""A tiny HTTP server of hand-built responses, for edge cases a real model will not produce.
+
+Real streams come from the llama.cpp server (tests/conftest.py ``llm_server``);
+this one exists only for what that server cannot be asked to do on demand:
+429/500 answers, a stream cut mid-way, gzip, counting connections.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    status: int = 200
+    headers: Sequence[tuple[str, str]] = (("content-type", "text/event-stream"),)
+    chunks: Sequence[bytes] = ()
+    delay: float = 0.0  # seconds before each chunk
+    break_after: int | None = None  # close the connection after this many chunks
+    gzip_body: bool = False
+
+
+@dataclass
+class EdgeServer:
+    url: str
+    routes: dict[str, Route]
+    connections: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+
+
+def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            state.connections.append(self.path)
+            length = int(self.headers.get("content-length", 0))
+            state.bodies.append(self.rfile.read(length))
+            route = state.routes.get(self.path, Route(status=404, chunks=[b'{"error":"no route"}']))
+            self.send_response(route.status)
+            for name, value in route.headers:
+                self.send_header(name, value)
+            if route.gzip_body:
+                body = gzip.compress(b"".join(route.chunks))
+                self.send_header("content-encoding", "gzip")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_header("transfer-encoding", "chunked")
+            self.send_header("set-cookie", "session=abcdef0123456789; Path=/")
+            self.send_header("openai-organization", "org-planted-secret")
+            self.send_header("x-request-id", "req_123")
+            self.end_headers()
+            for index, chunk in enumerate(route.chunks):
+                if route.break_after is not None and index >= route.break_after:
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    self.close_connection = True
+                    return
+                time.sleep(route.delay)
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+
+        do_GET = do_POST
+
+    return Handler
+
+
+@contextmanager
+def edge_server(routes: dict[str, Route]) -> Iterator[EdgeServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state := EdgeServer("", routes)))
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def chat_chunks(tokens: Sequence[str], *, model: str = "gpt-4o-mini") -> list[bytes]:
+    """A chat-completions SSE stream of ``tokens`` as a provider sends it."""
+    import json
+
+    def event(delta: dict[str, object], finish: str | None = None) -> bytes:
+        payload = {
+            "id": "chatcmpl-edge",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+    return [
+        event({"role": "assistant", "content": ""}),
+        *(event({"content": t}) for t in tokens),
+        event({}, "stop"),
+        b"data: [DONE]\n\n",
+    ]

@@ -1,0 +1,111 @@
+"""The cassette file: readable, exact, and loud about files it cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from vcr.request import Request
+
+from streamtest import CassetteCorruptError, CassetteVersionError
+from streamtest._cassette import Interaction, dump, load, sse_response
+from tests.edge_server import chat_chunks
+
+_REQ = Request("POST", "https://api.openai.com/v1/chat/completions", b'{"model":"m","stream":true}', {"content-type": "application/json"})
+
+
+def _round_trip(response: dict) -> dict:
+    requests, responses = load(dump([_REQ], [response]), "mem.yaml")
+    assert requests[0].body == _REQ.body
+    return responses[0]
+
+
+def test_sse_events_are_one_line_each_and_replay_exactly() -> None:
+    chunks = chat_chunks(["Why", " was", " the", " cat"])
+    text = dump([_REQ], [sse_response(chunks)])
+    event_lines = [line for line in text.splitlines() if line.lstrip().startswith("- {")]
+    assert len(event_lines) == len(chunks)
+    assert "text: '[DONE]'" in text
+    assert _round_trip(sse_response(chunks))["chunks"] == chunks
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _events(draw: st.DrawFn) -> bytes:
+    kind = draw(st.sampled_from(["json", "text", "comment", "multiline", "named", "binary"]))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    if kind == "json":
+        value = draw(_JSON_VALUES)
+        style = draw(st.sampled_from([{"separators": (",", ":")}, {}, {"ensure_ascii": False}, {"indent": 2}]))
+        data = json.dumps(value, **style)
+        return ("".join(f"data: {line}{eol}" for line in data.split("\n")) + eol).encode()
+    if kind == "text":
+        line = draw(st.text(alphabet=st.characters(exclude_characters="\r\n")))
+        return f"data: {line}{eol}{eol}".encode()
+    if kind == "comment":
+        return f": ping{eol}{eol}".encode()
+    if kind == "multiline":
+        return f"data: a{eol}data: b{eol}{eol}".encode()
+    if kind == "named":
+        return f"event: response.output_text.delta{eol}data: {{\"delta\":\"hi\"}}{eol}{eol}".encode()
+    return b"data: \xff\xfe\n\n"
+
+
+@given(st.lists(_events(), max_size=12), st.booleans())
+def test_any_sse_stream_survives_the_file_byte_for_byte(chunks: list[bytes], broken: bool) -> None:
+    if broken:
+        chunks = [*chunks, b"data: {\"cut"]
+    response = sse_response(chunks)
+    loaded = _round_trip(response)
+    assert loaded["chunks"] == chunks
+    assert loaded["body"]["string"] == b"".join(chunks)
+
+
+@given(st.binary(max_size=200) | _JSON_VALUES.map(lambda v: json.dumps(v, indent=2).encode()))
+def test_any_plain_body_survives_byte_for_byte(body: bytes) -> None:
+    response = {"status": {"code": 200, "message": "OK"}, "headers": {"content-type": ["application/json"]}, "body": {"string": body}}
+    assert _round_trip(response)["body"]["string"] == body
+
+
+def test_stream_error_and_offsets_are_kept() -> None:
+    response = sse_response(chat_chunks(["a"]))
+    response["offsets"] = [0.1, 0.2, 0.3, 0.4]
+    response["stream_error"] = {"type": "httpx2.RemoteProtocolError", "message": "peer closed"}
+    loaded = _round_trip(response)
+    assert loaded["offsets"] == [0.1, 0.2, 0.3, 0.4]
+    assert loaded["stream_error"] == response["stream_error"]
+
+
+def test_interaction_view_reads_provider_tokens() -> None:
+    interaction = Interaction.from_vcr(_REQ, sse_response(chat_chunks(["Why", " was", ""])))
+    assert interaction.tokens == ["Why", " was"]
+    assert interaction.request_json == {"model": "m", "stream": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "needle"),
+    [
+        ("interactions: [\n  - {", CassetteCorruptError, "not valid YAML"),
+        ("- just a list", CassetteCorruptError, "not a mapping"),
+        ("version: 1\ninteractions: []\n", CassetteCorruptError, "plain vcrpy cassette"),
+        ("streamtest_format: 99\ninteractions: []\n", CassetteVersionError, "version 99 is not supported"),
+        ("streamtest_format: 1\ninteractions: [{request: {method: POST}}]\n", CassetteCorruptError, "interaction 1.request needs method and uri"),
+        ("streamtest_format: 1\ninteractions: [{request: {method: POST, uri: 'http://x/'}, response: {status: 200, sse: {events: [{t: 1}]}}}]\n", CassetteCorruptError, "event 1 needs data, text or raw"),
+    ],
+)
+def test_unreadable_files_name_the_file_and_the_problem(text: str, error: type[Exception], needle: str) -> None:
+    with pytest.raises(error) as info:
+        load(text, Path("cassettes/t/test_x.yaml"))
+    message = str(info.value)
+    assert "cassettes/t/test_x.yaml" in message
+    assert needle in message
+    assert "pytest --record" in message

@@ -1,0 +1,55 @@
+"""The SSE splitter loses no byte and agrees with itself however the bytes arrive."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streamtest._sse import EventSplitter, encode_event, parse_event, split_events
+
+_LINE_PIECES = st.sampled_from([b"data: {\"a\":1}", b"event: x", b": ping", b"id: 7", b"data: \xc3\xa9", b"", b"data:"])
+_EOL = st.sampled_from([b"\n", b"\r\n", b"\r"])
+_BODIES = st.lists(st.tuples(_LINE_PIECES, _EOL), max_size=30).map(lambda parts: b"".join(a + b for a, b in parts))
+
+
+@given(_BODIES)
+def test_split_events_concatenates_back_to_the_body(body: bytes) -> None:
+    assert b"".join(split_events(body)) == body
+
+
+@given(_BODIES, st.data())
+def test_incremental_splitting_matches_whole_splitting(body: bytes, data: st.DataObject) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(body)), max_size=8)))
+    splitter = EventSplitter()
+    events: list[bytes] = []
+    for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True):
+        events.extend(splitter.feed(body[start:end]))
+    if tail := splitter.flush():
+        events.append(tail)
+    assert events == split_events(body)
+
+
+def test_each_event_keeps_its_blank_line() -> None:
+    body = b'data: {"a":1}\n\ndata: [DONE]\n\n'
+    assert split_events(body) == [b'data: {"a":1}\n\n', b"data: [DONE]\n\n"]
+
+
+def test_crlf_split_across_chunks_waits_for_the_lf() -> None:
+    splitter = EventSplitter()
+    assert splitter.feed(b"data: 1\r\n\r") == []
+    assert splitter.feed(b"\ndata: 2\r\n\r\n") == [b"data: 1\r\n\r\n", b"data: 2\r\n\r\n"]
+
+
+def test_unterminated_tail_is_its_own_chunk() -> None:
+    assert split_events(b"data: 1\n\ndata: par") == [b"data: 1\n\n", b"data: par"]
+
+
+def test_parse_event_reads_fields_like_the_spec() -> None:
+    event = parse_event(b"event: response.output_text.delta\r\ndata: a\r\ndata: b\r\n: keep-alive\r\n\r\n")
+    assert (event.event, event.data, event.comments, event.eol) == ("response.output_text.delta", "a\nb", (" keep-alive",), "\r\n")
+
+
+def test_encode_event_round_trips_through_parse() -> None:
+    raw = encode_event('{"x": "y"}', event="e", eol="\r\n")
+    assert raw == b'event: e\r\ndata: {"x": "y"}\r\n\r\n'
+    assert parse_event(raw).data == '{"x": "y"}'
