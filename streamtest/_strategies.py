@@ -27,6 +27,7 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import string
@@ -44,6 +45,7 @@ from streamtest._sse import encode_event, parse_event, split_events
 
 __all__ = [
     "CI_PROFILE",
+    "DEV_PROFILE",
     "Chunking",
     "GeneratedStream",
     "ToolCall",
@@ -51,6 +53,7 @@ __all__ = [
     "chat_completion_streams",
     "chunkings",
     "json_objects",
+    "load_ci_profile_if_ci",
     "rechunkings",
     "register_profiles",
     "responses_streams",
@@ -206,8 +209,10 @@ def _b62(number: int, width: int) -> str:
 
 
 def _draw_id(draw: Callable[[SearchStrategy[Any]], Any], prefix: str, width: int) -> str:
-    """An OpenAI-looking id from one integer draw; shrinks to ``prefix + '000…'``."""
-    return prefix + _b62(draw(st.integers(0, 62**width - 1)), width)
+    """An OpenAI-looking id (``call_`` + base62) from one small integer draw, hashed to full width."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    digest = hashlib.blake2b(f"{prefix}{seed}".encode(), digest_size=48).digest()
+    return prefix + _b62(int.from_bytes(digest, "big"), width)
 
 
 def _dumps(value: Any) -> str:
@@ -343,18 +348,14 @@ def _draw_chunking(
         pieces.append(text[start:])
     if empty_deltas and draw(st.sampled_from((False, False, False, True))):
         with_empties: list[str] = []
-        for piece in [*pieces, None]:
-            if (max_size is None or len(pieces) + len(with_empties) - len(pieces) < max_size) and draw(_SOMETIMES):
-                if max_size is None or len(with_empties) + (len(pieces) - _count_real(with_empties)) < max_size:
-                    with_empties.append("")
-            if piece is not None:
-                with_empties.append(piece)
+        for slot in range(len(pieces) + 1):
+            still_to_add = len(pieces) - slot
+            if (max_size is None or len(with_empties) + still_to_add < max_size) and draw(_SOMETIMES):
+                with_empties.append("")
+            if slot < len(pieces):
+                with_empties.append(pieces[slot])
         pieces = with_empties
     return Chunking(pieces)
-
-
-def _count_real(pieces: list[str]) -> int:
-    return sum(1 for piece in pieces if piece)
 
 
 @_named("chunkings")
@@ -539,7 +540,6 @@ def _draw_calls(
     calls_strategy: SearchStrategy[Sequence[ToolCall]] | None,
     *,
     max_size: int | None,
-    empty_deltas: bool,
 ) -> tuple[ToolCall, ...]:
     if calls_strategy is None:
         return ()
@@ -576,20 +576,23 @@ def _chat_completion_streams(
 ) -> GeneratedStream:
     value = draw(_as_strategy(text, _DEFAULT_TEXTS))
     deltas = _draw_chunking(draw, value, max_size=max_size, empty_deltas=empty_deltas)
-    calls = _draw_calls(draw, tool_calls, max_size=max_size, empty_deltas=empty_deltas)
+    calls = _draw_calls(draw, tool_calls, max_size=max_size)
     with_usage = draw(st.booleans()) if usage is None else usage
+    flavor = draw(st.sampled_from(_FLAVORS)) if flavor is None else flavor
     envelope = _ChatEnvelope(
-        flavor=draw(st.sampled_from(_FLAVORS)) if flavor is None else flavor,
+        flavor=flavor,
         id=_draw_id(draw, "chatcmpl-", 29),
         created=draw(st.integers(1_700_000_000, 1_800_000_000)),
         model=model,
-        fingerprint=_draw_id(draw, "fp_", 10),
+        fingerprint="b0-unknown" if flavor == "llama.cpp" else _draw_id(draw, "fp_", 10),
         include_usage=with_usage,
     )
     finish = finish_reason if finish_reason is not None else ("tool_calls" if calls else "stop")
 
     payloads: list[dict[str, Any]] = []
-    role: dict[str, Any] = {"role": "assistant", "content": "" if value or not calls else None}
+    role: dict[str, Any] = {"role": "assistant", "content": None}
+    if envelope.flavor == "openai" and (value or not calls):
+        role["content"] = ""
     if envelope.flavor == "openai":
         role["refusal"] = None
     headers = [
@@ -754,7 +757,7 @@ def _responses_streams(
 ) -> GeneratedStream:
     value = draw(_as_strategy(text, _DEFAULT_TEXTS))
     deltas = _draw_chunking(draw, value, max_size=max_size, empty_deltas=empty_deltas)
-    calls = _draw_calls(draw, tool_calls, max_size=max_size, empty_deltas=empty_deltas)
+    calls = _draw_calls(draw, tool_calls, max_size=max_size)
     response_id = _draw_id(draw, "resp_", 48)
     created = draw(st.integers(1_700_000_000, 1_800_000_000))
     completion = sum(1 for piece in deltas if piece) + sum(len(call.deltas) for call in calls)
@@ -844,18 +847,22 @@ def responses_streams(
 
 @dataclass
 class _Recorded:
-    """A recorded body taken apart: events, where content goes, and the ground truth."""
+    """A recorded body taken apart: its events and the ground truth they carry."""
 
     api: Api
     raw: list[bytes]  # every event chunk as recorded
-    parsed: list[Any]  # JSON per chunk, None for [DONE], comments, non-JSON
+    parsed: list[Any]  # JSON per chunk; None for [DONE] and comment-only events
     names: list[str | None]
     eol: str
     text: str
     calls: list[ToolCall]
+    call_keys: list[Any]  # tool index (chat) or item id (responses), parallel to calls
     usage: Usage | None
     finish_reason: str | None
     model: str
+
+
+_Planned = tuple[bytes | None, str | None, Any]  # (recorded bytes to keep | None, event name, payload)
 
 
 def _chat_delta(payload: Any) -> dict[str, Any] | None:
@@ -906,12 +913,17 @@ def _take_apart(recorded: object) -> _Recorded:
         raw = split_events(recorded.body)
     elif isinstance(recorded, (bytes, bytearray)):
         raw = split_events(bytes(recorded))
-    elif isinstance(recorded, Sequence) and recorded and all(isinstance(c, (bytes, bytearray)) for c in recorded):
+    elif (
+        isinstance(recorded, Sequence)
+        and not isinstance(recorded, str)
+        and recorded
+        and all(isinstance(chunk, (bytes, bytearray)) for chunk in recorded)
+    ):
         raw = split_events(b"".join(recorded))
     else:
         raise UsageError(
-            f"recorded={recorded!r:.200} must be an SSE body (bytes), a non-empty list of its event chunks "
-            "(bytes), or a GeneratedStream"
+            f"recorded={recorded!r:.200} must be an SSE body (bytes), a non-empty list of its event "
+            "chunks (bytes), or a GeneratedStream"
         )
     parsed: list[Any] = []
     names: list[str | None] = []
@@ -922,7 +934,7 @@ def _take_apart(recorded: object) -> _Recorded:
         except UnicodeDecodeError as error:
             raise UsageError(f"recorded event {index} is not UTF-8: {chunk[:80]!r}") from error
         names.append(event.event)
-        if index == 0:
+        if event.data is not None and eol == "\n":
             eol = event.eol
         if event.data is None or event.data == _DONE:
             parsed.append(None)
@@ -931,15 +943,19 @@ def _take_apart(recorded: object) -> _Recorded:
             parsed.append(json.loads(event.data))
         except ValueError as error:
             raise UsageError(f"recorded event {index} does not carry JSON data: {chunk[:80]!r}") from error
-    payloads = [p for p in parsed if isinstance(p, dict)]
+    payloads = [payload for payload in parsed if isinstance(payload, dict)]
     if not payloads:
         raise UsageError(f"recorded={recorded!r:.200} holds no JSON event: nothing to re-chunk")
-    if any(str(p.get("type", "")).startswith("response.") for p in payloads):
+    if any(str(payload.get("type", "")).startswith("response.") for payload in payloads):
         return _take_apart_responses(raw, parsed, names, eol)
-    if not all(p.get("object") == "chat.completion.chunk" for p in payloads):
-        odd = next(p for p in payloads if p.get("object") != "chat.completion.chunk")
+    odd = next((payload for payload in payloads if payload.get("object") != "chat.completion.chunk"), None)
+    if odd is not None:
         raise UsageError(f"recorded stream is neither chat completions nor responses: event {odd!r:.200}")
-    text, calls, usage, finish, model = [], {}, None, None, payloads[0].get("model", "")
+
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    usage: Usage | None = None
+    finish: str | None = None
     for payload in payloads:
         for choice in payload.get("choices") or []:
             if choice.get("index", 0) != 0:
@@ -954,19 +970,30 @@ def _take_apart(recorded: object) -> _Recorded:
                 entry["id"] = entry["id"] or call.get("id")
                 function = call.get("function") or {}
                 entry["name"] += function.get("name") or ""
-                entry["arguments"].append(function.get("arguments") or "")
+                if function.get("arguments"):
+                    entry["arguments"].append(function["arguments"])
             finish = choice.get("finish_reason") or finish
         if payload.get("usage"):
             usage = _usage_from(payload["usage"], responses=False)
-    tool_calls_ = [
-        ToolCall(name=c["name"], arguments="".join(c["arguments"]), id=c["id"] or "", deltas=tuple(c["arguments"]))
-        for _, c in sorted(calls.items())
+    keys = sorted(calls)
+    found = [
+        ToolCall(
+            name=calls[key]["name"],
+            arguments="".join(calls[key]["arguments"]),
+            id=calls[key]["id"] or "",
+            deltas=tuple(calls[key]["arguments"]),
+        )
+        for key in keys
     ]
-    return _Recorded(CHAT_COMPLETIONS, raw, parsed, names, eol, "".join(text), tool_calls_, usage, finish, model)
+    return _Recorded(
+        CHAT_COMPLETIONS, raw, parsed, names, eol, "".join(text), found, keys, usage, finish,
+        payloads[0].get("model", ""),
+    )
 
 
 def _take_apart_responses(raw: list[bytes], parsed: list[Any], names: list[str | None], eol: str) -> _Recorded:
     text: list[str] = []
+    parts: set[tuple[Any, Any]] = set()
     calls: dict[str, dict[str, Any]] = {}
     usage, model = None, ""
     for payload in parsed:
@@ -975,6 +1002,7 @@ def _take_apart_responses(raw: list[bytes], parsed: list[Any], names: list[str |
         kind = payload.get("type")
         if kind == "response.output_text.delta":
             text.append(payload["delta"])
+            parts.add((payload.get("item_id"), payload.get("content_index")))
         elif kind == "response.output_item.added" and payload["item"].get("type") == "function_call":
             item = payload["item"]
             calls[item["id"]] = {"id": item.get("call_id", ""), "name": item.get("name", ""), "arguments": []}
@@ -986,34 +1014,45 @@ def _take_apart_responses(raw: list[bytes], parsed: list[Any], names: list[str |
             response = payload["response"]
             model = response.get("model", "")
             usage = _usage_from(response.get("usage"), responses=True)
-    tool_calls_ = [
+    if len(parts) > 1:
+        raise UsageError(
+            f"recorded responses stream has text in {len(parts)} content parts {sorted(parts, key=repr)!r}; "
+            "re-chunking handles one"
+        )
+    found = [
         ToolCall(name=c["name"], arguments="".join(c["arguments"]), id=c["id"], deltas=tuple(c["arguments"]))
         for c in calls.values()
     ]
-    return _Recorded(RESPONSES, raw, parsed, names, eol, "".join(text), tool_calls_, usage, None, model)
+    return _Recorded(RESPONSES, raw, parsed, names, eol, "".join(text), found, list(calls), usage, None, model)
 
 
-def _rechunk_chat(draw: Callable[[SearchStrategy[Any]], Any], rec: _Recorded, deltas: Chunking,
-                  arguments: dict[int, tuple[str, ...]]) -> list[tuple[bytes | None, str | None, Any]]:
-    """New event list: (raw bytes kept as recorded | None, event name, payload)."""
-    out: list[tuple[bytes | None, str | None, Any]] = []
+def _rechunk_chat(rec: _Recorded, deltas: Sequence[str], arguments: dict[Any, tuple[str, ...]]) -> list[_Planned]:
+    """The recorded events with the content and argument deltas replaced by ``deltas``/``arguments``.
+
+    The new content deltas go where the first content delta was, each tool
+    call's argument deltas right after its header; they copy the JSON of the
+    event they replace. A chunk that mixes content or arguments with other
+    fields (role, a tool-call header, finish_reason) is kept with those emptied.
+    """
+    out: list[_Planned] = []
     content_placed = False
-    args_placed: set[int] = set()
-    template_content = next((p for p in rec.parsed if _is_content_only(p)), None)
+    args_placed: set[Any] = set()
 
-    def content_events(template: Any, name: str | None) -> list[tuple[bytes | None, str | None, Any]]:
-        events = []
+    def content_events(template: Any, name: str | None) -> list[_Planned]:
+        events: list[_Planned] = []
         for piece in deltas:
             payload = copy.deepcopy(template)
             payload["choices"][0]["delta"] = {"content": piece}
+            payload["choices"][0]["finish_reason"] = None
             events.append((None, name, payload))
         return events
 
-    def args_events(template: Any, name: str | None, index: int) -> list[tuple[bytes | None, str | None, Any]]:
-        events = []
-        for piece in arguments[index]:
+    def args_events(template: Any, name: str | None, index: Any) -> list[_Planned]:
+        events: list[_Planned] = []
+        for piece in arguments.get(index, ()):
             payload = copy.deepcopy(template)
             payload["choices"][0]["delta"] = {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+            payload["choices"][0]["finish_reason"] = None
             events.append((None, name, payload))
         return events
 
@@ -1030,67 +1069,54 @@ def _rechunk_chat(draw: Callable[[SearchStrategy[Any]], Any], rec: _Recorded, de
                 args_placed.add(index)
             continue
         delta = _chat_delta(payload)
-        if delta is None:
+        if not delta:
             out.append((raw, name, payload))
             continue
-        # A chunk with content or arguments next to other fields (role, header,
-        # finish_reason): keep it with empty content/arguments, and put the
-        # re-cut deltas after it (before it when it finishes the choice).
         changed = copy.deepcopy(payload)
         new_delta = changed["choices"][0]["delta"]
-        pending: list[tuple[bytes | None, str | None, Any]] = []
+        pending: list[_Planned] = []
         if isinstance(new_delta.get("content"), str) and new_delta["content"]:
             new_delta["content"] = ""
             if not content_placed:
-                template = copy.deepcopy(payload)
-                template["choices"][0]["finish_reason"] = None
-                pending.extend(content_events(template, name))
+                pending.extend(content_events(payload, name))
                 content_placed = True
         for call in new_delta.get("tool_calls") or []:
             function = call.get("function") or {}
             if function.get("arguments"):
                 function["arguments"] = ""
-            if call["index"] not in args_placed and arguments.get(call["index"]):
-                template = copy.deepcopy(payload)
-                template["choices"][0]["finish_reason"] = None
-                pending.extend(args_events(template, name, call["index"]))
+            if call["index"] not in args_placed:
+                pending.extend(args_events(payload, name, call["index"]))
                 args_placed.add(call["index"])
         kept = (raw if changed == payload else None, name, changed)
-        if changed["choices"][0].get("finish_reason") is not None:
-            out.extend([*pending, kept])
-        else:
-            out.extend([kept, *pending])
-    del template_content
+        finishes = changed["choices"][0].get("finish_reason") is not None
+        out.extend([*pending, kept] if finishes else [kept, *pending])
     return out
 
 
-def _rechunk_responses(rec: _Recorded, deltas: Chunking,
-                       arguments: dict[str, tuple[str, ...]]) -> list[tuple[bytes | None, str | None, Any]]:
-    out: list[tuple[bytes | None, str | None, Any]] = []
+def _rechunk_responses(rec: _Recorded, deltas: Sequence[str], arguments: dict[Any, tuple[str, ...]]) -> list[_Planned]:
+    """The recorded events with text and argument delta events replaced; sequence numbers renumbered."""
+    out: list[_Planned] = []
     text_placed = False
-    args_placed: set[str] = set()
+    args_placed: set[Any] = set()
     for raw, payload, name in zip(rec.raw, rec.parsed, rec.names):
         kind = payload.get("type") if isinstance(payload, dict) else None
         if kind == "response.output_text.delta":
             if not text_placed:
-                for piece in deltas:
-                    out.append((None, name, {**payload, "delta": piece}))
+                out.extend((None, name, {**payload, "delta": piece}) for piece in deltas)
                 text_placed = True
             continue
         if kind == "response.function_call_arguments.delta":
             if payload["item_id"] not in args_placed:
-                for piece in arguments[payload["item_id"]]:
-                    out.append((None, name, {**payload, "delta": piece}))
+                out.extend((None, name, {**payload, "delta": piece}) for piece in arguments[payload["item_id"]])
                 args_placed.add(payload["item_id"])
             continue
         out.append((raw, name, payload))
-    # Renumber sequence_number (the count of delta events changed).
     number = 0
-    renumbered = []
+    renumbered: list[_Planned] = []
     for raw, name, payload in out:
         if isinstance(payload, dict) and "sequence_number" in payload:
             if payload["sequence_number"] != number:
-                payload, raw = {**payload, "sequence_number": number}, None
+                raw, payload = None, {**payload, "sequence_number": number}
             number += 1
         renumbered.append((raw, name, payload))
     return renumbered
@@ -1105,26 +1131,19 @@ def _rechunkings(
     empty_deltas: bool = True,
     arguments: bool = True,
 ) -> GeneratedStream:
-    rec: _Recorded = recorded._streamtest_parsed  # set by rechunkings(); see there
+    rec: _Recorded = recorded.parsed
     deltas = _draw_chunking(draw, rec.text, max_size=max_size, empty_deltas=empty_deltas)
-    new_calls = []
-    for call in rec.calls:
-        pieces = _draw_chunking(draw, call.arguments, max_size=max_size, empty_deltas=False) if arguments else call.deltas
-        new_calls.append(replace(call, deltas=tuple(pieces)))
-    if rec.api == CHAT_COMPLETIONS:
-        # Tool-call indexes in recorded order.
-        indexes = sorted({p["choices"][0]["delta"]["tool_calls"][0]["index"]
-                          for p in rec.parsed if _chat_delta(p) and _chat_delta(p).get("tool_calls")})
-        by_index = {index: tuple(call.deltas) for index, call in zip(indexes, new_calls)}
-        planned = _rechunk_chat(draw, rec, deltas, by_index)
-    else:
-        item_ids = [p["item"]["id"] for p in rec.parsed if isinstance(p, dict)
-                    and p.get("type") == "response.output_item.added" and p["item"].get("type") == "function_call"]
-        planned = _rechunk_responses(rec, deltas, {i: tuple(c.deltas) for i, c in zip(item_ids, new_calls)})
-
+    calls = [
+        replace(call, deltas=tuple(_draw_chunking(draw, call.arguments, max_size=max_size, empty_deltas=False)))
+        if arguments
+        else call
+        for call in rec.calls
+    ]
+    by_key = {key: call.deltas for key, call in zip(rec.call_keys, calls)}
+    rechunk = _rechunk_chat if rec.api == CHAT_COMPLETIONS else _rechunk_responses
     chunks: list[bytes] = []
     events: list[tuple[str | None, str]] = []
-    for raw, name, payload in planned:
+    for raw, name, payload in rechunk(rec, deltas, by_key):
         if raw is not None:
             chunks.append(raw)
             data = parse_event(raw).data
@@ -1138,7 +1157,7 @@ def _rechunkings(
         chunks=tuple(chunks),
         api=rec.api,
         deltas=tuple(deltas),
-        tool_calls=tuple(new_calls),
+        tool_calls=tuple(calls),
         usage=rec.usage,
         finish_reason=rec.finish_reason,
         model=rec.model,
@@ -1147,20 +1166,17 @@ def _rechunkings(
 
 
 class _RecordedArgument:
-    """The recorded stream, parsed once at strategy construction, printing as the original argument."""
+    """The recorded stream, parsed once when the strategy is built; prints as a short summary."""
 
     def __init__(self, original: object, parsed: _Recorded) -> None:
-        self._original = original
-        self._streamtest_parsed = parsed
+        self.original = original
+        self.parsed = parsed
 
     def __repr__(self) -> str:
-        if isinstance(self._original, GeneratedStream):
-            return repr(self._original)
-        return f"<recorded {self._parsed_summary()}>"
-
-    def _parsed_summary(self) -> str:
-        rec = self._streamtest_parsed
-        return f"{rec.api} stream, {len(rec.raw)} events, text {_shorten(rec.text)!r}"
+        if isinstance(self.original, GeneratedStream):
+            return repr(self.original)
+        rec = self.parsed
+        return f"<recorded {rec.api} stream: {len(rec.raw)} events, text {_shorten(rec.text)!r}>"
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -1251,10 +1267,12 @@ def _sse_variations(
     events: list[tuple[str | None, str]] = []
     keep_alives = 0
     for name, data in stream.events:
-        if toggle_events:
-            name = "message" if stream.api == CHAT_COMPLETIONS and name is None else None if name else name
+        if toggle_events and stream.api == CHAT_COMPLETIONS:
+            name = "message" if name is None else None
+        elif toggle_events:
+            name = None
         if multiline and data != _DONE:
-            data = json.dumps(json.loads(data), ensure_ascii=False, indent=draw(st.sampled_from((1, 2))))
+            data = json.dumps(json.loads(data), ensure_ascii=False, indent=1)
         comment = None
         if with_comments:
             where = draw(st.sampled_from((None, None, None, "before", "inside")))

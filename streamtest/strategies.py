@@ -1,0 +1,63 @@
+"""Hypothesis strategies for LLM token streams (public API).
+
+    from hypothesis import given, strategies as st
+    from streamtest import play
+    from streamtest.strategies import chat_completion_streams, sse_variations
+
+    @given(sse_variations(chat_completion_streams("Why was the cat sitting on the computer?")))
+    def test_tokens_add_up(stream):
+        with play(stream):
+            ...
+
+Every strategy draws a :class:`GeneratedStream`, a cassette nobody recorded:
+``.chunks`` is what ``streamtest.play`` serves, the other fields are the ground
+truth it was built from (text, deltas, tool calls, usage, JSON payloads).
+See :mod:`streamtest._strategies` for how each one shrinks.
+"""
+
+from __future__ import annotations
+
+from streamtest._strategies import (
+    CI_PROFILE,
+    DEV_PROFILE,
+    Chunking,
+    GeneratedStream,
+    ToolCall,
+    Usage,
+    chat_completion_streams,
+    chunkings,
+    json_objects,
+    load_ci_profile_if_ci,
+    rechunkings,
+    register_profiles,
+    responses_streams,
+    sse_variations,
+    tool_calls,
+)
+
+__all__ = [
+    "CI_PROFILE",
+    "DEV_PROFILE",
+    "Chunking",
+    "GeneratedStream",
+    "ToolCall",
+    "Usage",
+    "chat_completion_streams",
+    "chunkings",
+    "json_objects",
+    "load_ci_profile_if_ci",
+    "rechunkings",
+    "register_profiles",
+    "responses_streams",
+    "sse_variations",
+    "tool_calls",
+]
+
+for _name in __all__:
+    _value = globals()[_name]
+    if callable(_value):
+        try:
+            _value.__module__ = __name__
+        except (AttributeError, TypeError):
+            pass
+del _name, _value
