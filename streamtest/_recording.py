@@ -73,6 +73,9 @@ class RecordMode(str, Enum):
             raise UsageError(f"record mode {value!r} is not one of {choices}") from None
 
 
+# Hosts that --llm-server=local stands in for while recording.
+_PROVIDER_HOSTS = frozenset({"api.openai.com"})
+
 # Exception types a recorded stream break may be raised again as (module prefixes).
 _REPLAYABLE_ERROR_MODULES = ("httpx2", "httpx", "httpcore", "builtins", "anyio", "ssl")
 
@@ -95,8 +98,10 @@ class Cassette:
         match_on: Sequence[Callable[[Any, Any], None]] = MATCH_ON,
         rerecord_hint: str = "pytest --record",
         block_network: bool = True,
+        upstream: str | None = None,
     ) -> None:
         self.path = path
+        self.upstream = upstream
         self.recording = recording
         self.policy = policy or ScrubPolicy()
         self._rerecord_hint = rerecord_hint
@@ -240,6 +245,22 @@ def _vcr_request(request: Any, body: bytes) -> Request:
     return Request(request.method, str(request.url), body, dict(request.headers))
 
 
+def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
+    """Send a request meant for the provider to ``upstream`` (the local server) instead.
+
+    Done at the transport, not with OPENAI_BASE_URL, so the application is
+    configured exactly as in production: ChatOpenAI, for one, turns
+    ``stream_usage`` off when OPENAI_BASE_URL is set, which would make every
+    recorded request differ from the one a CI replay makes. The cassette keeps
+    the URL the application asked for.
+    """
+    if upstream is None or request.url.host not in _PROVIDER_HOSTS:
+        return
+    target = httpx_mod.URL(upstream)
+    request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+    request.headers["host"] = target.netloc.decode("ascii")
+
+
 def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
     chunks = recorded.get("chunks")
     if chunks is None:
@@ -265,6 +286,7 @@ def _sync_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> 
         if not cassette.recording:
             return _replayed_response(cassette._play(vcr_request), httpx_mod)
         tape = _Tape(cassette, vcr_request)
+        _redirect(request, cassette.upstream, httpx_mod)
         response = real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
@@ -282,6 +304,7 @@ def _async_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) ->
         if not cassette.recording:
             return _replayed_response(cassette._play(vcr_request), httpx_mod)
         tape = _Tape(cassette, vcr_request)
+        _redirect(request, cassette.upstream, httpx_mod)
         response = await real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
@@ -473,14 +496,18 @@ def open_cassette(
     policy: ScrubPolicy | None = None,
     rerecord_hint: str | None = None,
     block_network: bool = True,
+    upstream: str | None = None,
 ) -> Cassette:
-    """Load (replay) or create (record) the cassette at ``path``, not yet started."""
+    """Load (replay) or create (record) the cassette at ``path``, not yet started.
+
+    ``upstream``: while recording, where requests for api.openai.com really go.
+    """
     mode = RecordMode.parse(record)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
     recording = mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists())
     if recording:
-        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint)
+        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream)
     if not path.exists():
         raise CassetteNotFoundError(path)
     requests, responses = load_path(path)
@@ -503,13 +530,14 @@ def use_cassette(
     policy: ScrubPolicy | None = None,
     fail_on_unplayed: bool = True,
     block_network: bool = True,
+    upstream: str | None = None,
 ) -> Iterator[Cassette]:
     """Replay (or record) the cassette at ``path`` around a block of code, outside pytest too.
 
     On a clean exit a recording is written atomically and a replay is checked
     for interactions never played; when the block raises, nothing is written.
     """
-    cassette = open_cassette(path, record=record, policy=policy, block_network=block_network)
+    cassette = open_cassette(path, record=record, policy=policy, block_network=block_network, upstream=upstream)
     with cassette:
         yield cassette
     cassette.finish(fail_on_unplayed=fail_on_unplayed)

@@ -95,9 +95,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 
     ``--record`` takes an optional value, so argparse would read
     ``pytest --record tests/`` as mode ``tests/``; rewrite it to
-    ``--record=all tests/``. Apps build their models at import time (as the
-    seed does), so the local server's URL and a dummy key must be in the
-    environment before conftest files are imported.
+    ``--record=all tests/``. Apps build their models and clients at import
+    time (as the seed does), so the local server must run and a key must exist
+    before conftest files are imported. Requests are pointed at the server by
+    the recording transport, not by OPENAI_BASE_URL (see ``_recording._redirect``).
     """
     for index, arg in enumerate(args[:-1]):
         if arg == "--record" and args[index + 1] not in _RECORD_MODES:
@@ -115,16 +116,21 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             url = server.start()
             early_config.stash[_SERVER] = server
             _set_env(saved, _SERVER_URL_ENV, url)
-        _set_env(saved, "OPENAI_BASE_URL", url + "/v1")
-        _set_env(saved, "OPENAI_API_KEY", _DUMMY_KEY)
-    elif not recording and not os.environ.get("OPENAI_API_KEY"):
-        # Replay needs no key, but openai clients built at import time refuse to exist without one.
+    if not os.environ.get("OPENAI_API_KEY") and (not recording or namespace.streamtest_llm_server == "local"):
+        # Replay and the local server need no key, but openai clients built at
+        # import time refuse to exist without one.
         _set_env(saved, "OPENAI_API_KEY", _DUMMY_KEY)
 
 
 def _set_env(saved: dict[str, str | None], name: str, value: str) -> None:
     saved.setdefault(name, os.environ.get(name))
     os.environ[name] = value
+
+
+def _local_server_url(config: pytest.Config) -> str | None:
+    if config.getoption("streamtest_llm_server") != "local":
+        return None
+    return os.environ.get(_SERVER_URL_ENV)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -258,6 +264,7 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
         policy=policy,
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
         block_network=settings.block_network,
+        upstream=_local_server_url(item.config),
     )
     item.stash[_CASSETTE_PATH] = path
     item.stash[_ACTIVE] = active
