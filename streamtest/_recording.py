@@ -108,6 +108,7 @@ class Cassette:
         self._block_network = block_network and not recording
         self._match_on = tuple(match_on)
         self._lock = threading.Lock()
+        self._mismatches: list[str] = []
         self._stack: contextlib.ExitStack | None = None
         self._vcr = _VcrCassette(
             str(path) if path else "<generated streams>",
@@ -142,7 +143,14 @@ class Cassette:
             stack.close()
 
     def finish(self, *, fail_on_unplayed: bool = True) -> None:
-        """End of a successful test: write what was recorded, or check all was replayed."""
+        """End of a successful test: write what was recorded, or check all was replayed.
+
+        A mismatch is raised again here even if the code under test caught it
+        (a broad ``except`` in a node, a retry wrapper): the test must not pass
+        on a request the cassette could not answer.
+        """
+        if self._mismatches:
+            raise ReplayMismatchError(self._mismatches[0])
         if self.recording:
             self.save()
         elif unplayed := self.unplayed:
@@ -209,8 +217,7 @@ class Cassette:
                 return self._vcr.play_response(request)
             recorded = [scrub_request(r, self.policy) for r in self._vcr.requests]
             played = [self._vcr.play_counts[i] > 0 for i in range(len(recorded))]
-        raise ReplayMismatchError(
-            describe_mismatch(
+            message = describe_mismatch(
                 scrub_request(request, self.policy),
                 recorded,
                 played,
@@ -218,7 +225,8 @@ class Cassette:
                 rerecord=self._rerecord_hint,
                 match_on=self._match_on,
             )
-        )
+            self._mismatches.append(message)
+        raise ReplayMismatchError(message)
 
     def _append(self, request: Request, response: dict[str, Any]) -> None:
         with self._lock:

@@ -168,6 +168,24 @@ def test_more_calls_than_recorded_says_so(tmp_path: Path) -> None:
     assert cassette.play_count == 1
 
 
+def test_a_swallowed_mismatch_still_fails_the_test(tmp_path: Path) -> None:
+    path = _record_one(tmp_path)
+    with pytest.raises(ReplayMismatchError, match="closest recorded request"), use_cassette(path) as cassette:
+        try:
+            _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=[{"role": "user", "content": "changed"}], stream=True))
+        except Exception:  # noqa: BLE001, S110 - the app under test hides errors
+            pass
+    assert cassette.play_count == 0
+
+
+def _record_one(tmp_path: Path) -> Path:
+    path = tmp_path / "one.yaml"
+    with edge_server({"/v1/chat/completions": Route(chunks=chat_chunks(["x"]))}) as server:
+        with use_cassette(path, record="all"):
+            _tokens(_client(server.url).chat.completions.create(model="m", messages=PROMPT, stream=True))
+    return path
+
+
 def test_fewer_calls_than_recorded_fails_on_finish(tmp_path: Path) -> None:
     path = tmp_path / "two.yaml"
     with edge_server({"/v1/chat/completions": Route(chunks=chat_chunks(["x"]))}) as server:
