@@ -97,9 +97,11 @@ def describe_mismatch(
         head.append(f"  nothing was recorded for this method and path; recorded: {', '.join(routes)}")
     else:
         new_lines = pretty_body(request)
+        new_text = "\n".join(new_lines)
 
         def similarity(i: int) -> float:
-            return difflib.SequenceMatcher(None, pretty_body(recorded[i]), new_lines).ratio()
+            # Character level: a one-word change in a long line must beat a rewritten line.
+            return difflib.SequenceMatcher(None, "\n".join(pretty_body(recorded[i])), new_text, autojunk=False).ratio()
 
         closest = max(same_route, key=lambda i: (similarity(i), not played[i]))
         diff = difflib.unified_diff(

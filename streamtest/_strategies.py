@@ -28,19 +28,19 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
-import os
 import string
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
+from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
 from streamtest._sse import encode_event, parse_event, split_events
 
 __all__ = [
@@ -208,9 +208,16 @@ def _b62(number: int, width: int) -> str:
     return "".join(reversed(out))
 
 
-def _draw_id(draw: Callable[[SearchStrategy[Any]], Any], prefix: str, width: int) -> str:
-    """An OpenAI-looking id (``call_`` + base62) from one small integer draw, hashed to full width."""
+def _draw_id(draw: Callable[[SearchStrategy[Any]], Any], prefix: str, width: int, salt: object = "") -> str:
+    """An OpenAI-looking id (``call_`` + base62) from one small integer draw, hashed to full width.
+
+    ``salt`` keeps ids of one stream apart when their draws shrink to the same seed.
+    """
     seed = draw(st.integers(0, 2**32 - 1))
+    return _hashed_id(prefix, width, f"{seed}/{salt}")
+
+
+def _hashed_id(prefix: str, width: int, seed: str) -> str:
     digest = hashlib.blake2b(f"{prefix}{seed}".encode(), digest_size=48).digest()
     return prefix + _b62(int.from_bytes(digest, "big"), width)
 
@@ -280,10 +287,38 @@ def _as_strategy(value: str | SearchStrategy[str] | None, default: SearchStrateg
 # Pieces that look like real model output: leading-space words, punctuation,
 # newlines, accents, CJK, emoji with and without ZWJ/skin-tone sequences.
 _VOCABULARY = (
-    "Why", " was", " the", " cat", " sitting", " on", " computer", "?", "\n\n", "Because",
-    " it", " wanted", " to", " keep", " an", " eye", " mouse", "!", " na\u00efve", " caf\u00e9",
-    " \u65e5\u672c\u8a9e", " \U0001f431", " \U0001f468\u200d\U0001f469\u200d\U0001f467",
-    " \U0001f44d\U0001f3fd", " \u00a0", "\t", " ", "  ", ",", " 42", "-", "\u2014",
+    "Why",
+    " was",
+    " the",
+    " cat",
+    " sitting",
+    " on",
+    " computer",
+    "?",
+    "\n\n",
+    "Because",
+    " it",
+    " wanted",
+    " to",
+    " keep",
+    " an",
+    " eye",
+    " mouse",
+    "!",
+    " na\u00efve",
+    " caf\u00e9",
+    " \u65e5\u672c\u8a9e",
+    " \U0001f431",
+    " \U0001f468\u200d\U0001f469\u200d\U0001f467",
+    " \U0001f44d\U0001f3fd",
+    " \u00a0",
+    "\t",
+    " ",
+    "  ",
+    ",",
+    " 42",
+    "-",
+    "\u2014",
 )
 _DEFAULT_TEXTS: SearchStrategy[str] = st.one_of(
     st.lists(st.sampled_from(_VOCABULARY), max_size=12).map("".join),
@@ -293,13 +328,17 @@ _DEFAULT_TEXTS: SearchStrategy[str] = st.one_of(
 
 # --------------------------------------------------------------------------- chunkings
 
-# Cut decisions are sampled_from tuples whose first element is False, so every
-# decision shrinks to "no cut". The density is drawn first and shrinks to "whole".
+# Every position between two code points draws a level 0..15 once; the density
+# (drawn first) says from which level on that position is cut. Level 0 never
+# cuts, so each position shrinks to "no cut" on its own, and a lower density
+# over the same levels cuts a subset of the same positions: shrinking never
+# has to invent a cut. Densities, from the simplest: the whole text in one
+# delta, few random cuts, token-like cuts, half, most, nearly every code point.
 _DENSITIES = ("whole", "sparse", "words", "half", "dense", "chars")
-_RARELY = st.sampled_from((False,) * 15 + (True,))
-_MOSTLY = st.sampled_from((False,) + (True,) * 7)
+_LEVELS = st.sampled_from(range(16))
+_THRESHOLD = {"sparse": 15, "half": 8, "dense": 3, "chars": 1}
+_WORD_THRESHOLD = {True: 3, False: 14}  # at a token boundary / inside a word
 _SOMETIMES = st.sampled_from((False,) * 7 + (True,))
-_HALF = st.sampled_from((False, True))
 
 
 def _kind(char: str) -> str:
@@ -335,14 +374,11 @@ def _draw_chunking(
                 break
             if density == "whole":
                 break
-            if density == "chars":
-                cut = True
-            elif density == "words":
-                boundary = _token_boundary(text[index - 1], text[index])
-                cut = draw(_MOSTLY if boundary else _SOMETIMES)
+            if density == "words":
+                threshold = _WORD_THRESHOLD[_token_boundary(text[index - 1], text[index])]
             else:
-                cut = draw({"sparse": _RARELY, "half": _HALF, "dense": _MOSTLY}[density])
-            if cut:
+                threshold = _THRESHOLD[density]
+            if draw(_LEVELS) >= threshold:
                 pieces.append(text[start:index])
                 start = index
         pieces.append(text[start:])
@@ -472,7 +508,9 @@ class _ChatEnvelope:
     fingerprint: str
     include_usage: bool
 
-    def chunk(self, delta: dict[str, Any] | None, finish_reason: str | None = None, usage: Any = None) -> dict[str, Any]:
+    def chunk(
+        self, delta: dict[str, Any] | None, finish_reason: str | None = None, usage: Any = None
+    ) -> dict[str, Any]:
         choices = [] if delta is None else [self.choice(delta, finish_reason)]
         if self.flavor == "llama.cpp":
             payload: dict[str, Any] = {
@@ -550,9 +588,13 @@ def _draw_calls(
             "e.g. st.lists(streamtest.strategies.tool_calls(), max_size=3)"
         )
     out = []
-    for call in drawn:
+    seen: set[str] = set()
+    for position, call in enumerate(drawn):
         deltas = _draw_chunking(draw, call.arguments, max_size=max_size, empty_deltas=False)
-        out.append(replace(call, deltas=tuple(deltas)))
+        # Call ids are unique within a response; a repeated one gets a derived id.
+        ident = call.id if call.id not in seen else _hashed_id("call_", 24, f"{call.id}/{position}")
+        seen.add(ident)
+        out.append(replace(call, id=ident, deltas=tuple(deltas)))
     return tuple(out)
 
 
@@ -610,13 +652,20 @@ def _chat_completion_streams(
     for index, call in enumerate(calls):
         events = [] if (index == 0 and first_header_in_role) else [envelope.chunk({"tool_calls": [headers[index]]})]
         events.extend(
-            envelope.chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}) for piece in call.deltas
+            envelope.chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+            for piece in call.deltas
         )
         per_call.append(events)
     if interleaved:
+        # Headers keep index order (call i starts after call i-1 started); the
+        # argument deltas of started calls mix. Choice 0 is the earliest call,
+        # so this shrinks to the sequential order.
+        started = 0
         while any(per_call):
-            live = [events for events in per_call if events]
-            payloads.append(live[draw(st.integers(0, len(live) - 1))].pop(0))
+            live = [i for i in range(min(started + 1, len(per_call))) if per_call[i]]
+            chosen = live[draw(st.integers(0, len(live) - 1))]
+            started = max(started, chosen + 1)
+            payloads.append(per_call[chosen].pop(0))
     else:
         for events in per_call:
             payloads.extend(events)
@@ -664,9 +713,10 @@ def chat_completion_streams(
     (``choices: []``) of ``stream_options.include_usage`` (``usage=None``
     draws whether there is one), and ``data: [DONE]``.
 
-    ``tool_calls`` draws the calls, e.g. ``st.lists(tool_calls(), max_size=3)``;
-    with ``interleaved`` the deltas of different calls are mixed (each call's
-    own order kept). ``flavor`` fixes the chunk JSON to what OpenAI or
+    ``tool_calls`` draws the calls, e.g. ``st.lists(tool_calls(), max_size=3)``
+    (a repeated call id is replaced: ids are unique within a response); with
+    ``interleaved`` the argument deltas of different calls are mixed (each
+    call's own order kept, headers in index order). ``flavor`` fixes the chunk JSON to what OpenAI or
     llama.cpp's server sends (key order, ``usage: null``, ``obfuscation``,
     ``timings``); ``None`` draws it. ``max_size`` bounds the deltas of the
     content and of each call's arguments.
@@ -769,31 +819,69 @@ def _responses_streams(
     def emit(payload: dict[str, Any]) -> None:
         events.append({"type": payload.pop("type"), "sequence_number": len(events), **payload})
 
-    emit({"type": "response.created", "response": _response_object(response_id, created, model, "in_progress", [], None)})
-    emit({"type": "response.in_progress", "response": _response_object(response_id, created, model, "in_progress", [], None)})
+    emit(
+        {"type": "response.created", "response": _response_object(response_id, created, model, "in_progress", [], None)}
+    )
+    emit(
+        {
+            "type": "response.in_progress",
+            "response": _response_object(response_id, created, model, "in_progress", [], None),
+        }
+    )
     if value or not calls:
         item_id = _draw_id(draw, "msg_", 48)
         where = {"item_id": item_id, "output_index": 0, "content_index": 0}
-        emit({"type": "response.output_item.added", "output_index": 0,
-              "item": {"id": item_id, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}})
+        emit(
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {"id": item_id, "type": "message", "status": "in_progress", "content": [], "role": "assistant"},
+            }
+        )
         emit({"type": "response.content_part.added", **where, "part": _text_part("")})
         for piece in deltas:
             emit({"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []})
         emit({"type": "response.output_text.done", **where, "text": value, "logprobs": []})
         emit({"type": "response.content_part.done", **where, "part": _text_part(value)})
-        item = {"id": item_id, "type": "message", "status": "completed", "content": [_text_part(value)], "role": "assistant"}
+        item = {
+            "id": item_id,
+            "type": "message",
+            "status": "completed",
+            "content": [_text_part(value)],
+            "role": "assistant",
+        }
         emit({"type": "response.output_item.done", "output_index": 0, "item": item})
         output_done.append(item)
     for call in calls:
         index = len(output_done)
-        item_id = _draw_id(draw, "fc_", 48)
-        item = {"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "",
-                "call_id": call.id, "name": call.name}
+        item_id = _draw_id(draw, "fc_", 48, salt=index)
+        item = {
+            "id": item_id,
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call.id,
+            "name": call.name,
+        }
         emit({"type": "response.output_item.added", "output_index": index, "item": item})
         for piece in call.deltas:
-            emit({"type": "response.function_call_arguments.delta", "item_id": item_id, "output_index": index, "delta": piece})
-        emit({"type": "response.function_call_arguments.done", "item_id": item_id, "output_index": index,
-              "name": call.name, "arguments": call.arguments})
+            emit(
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "item_id": item_id,
+                    "output_index": index,
+                    "delta": piece,
+                }
+            )
+        emit(
+            {
+                "type": "response.function_call_arguments.done",
+                "item_id": item_id,
+                "output_index": index,
+                "name": call.name,
+                "arguments": call.arguments,
+            }
+        )
         item = {**item, "status": "completed", "arguments": call.arguments}
         emit({"type": "response.output_item.done", "output_index": index, "item": item})
         output_done.append(item)
@@ -901,7 +989,9 @@ def _usage_from(data: Any, *, responses: bool) -> Usage | None:
         return None
     if responses:
         details = data.get("input_tokens_details") or {}
-        return Usage(data["input_tokens"], data["output_tokens"], data["total_tokens"], details.get("cached_tokens") or 0)
+        return Usage(
+            data["input_tokens"], data["output_tokens"], data["total_tokens"], details.get("cached_tokens") or 0
+        )
     details = data.get("prompt_tokens_details") or {}
     return Usage(
         data["prompt_tokens"], data["completion_tokens"], data["total_tokens"], details.get("cached_tokens") or 0
@@ -986,7 +1076,16 @@ def _take_apart(recorded: object) -> _Recorded:
         for key in keys
     ]
     return _Recorded(
-        CHAT_COMPLETIONS, raw, parsed, names, eol, "".join(text), found, keys, usage, finish,
+        CHAT_COMPLETIONS,
+        raw,
+        parsed,
+        names,
+        eol,
+        "".join(text),
+        found,
+        keys,
+        usage,
+        finish,
         payloads[0].get("model", ""),
     )
 
@@ -1056,7 +1155,7 @@ def _rechunk_chat(rec: _Recorded, deltas: Sequence[str], arguments: dict[Any, tu
             events.append((None, name, payload))
         return events
 
-    for raw, payload, name in zip(rec.raw, rec.parsed, rec.names):
+    for raw, payload, name in zip(rec.raw, rec.parsed, rec.names, strict=True):
         if _is_content_only(payload):
             if not content_placed:
                 out.extend(content_events(payload, name))
@@ -1098,7 +1197,7 @@ def _rechunk_responses(rec: _Recorded, deltas: Sequence[str], arguments: dict[An
     out: list[_Planned] = []
     text_placed = False
     args_placed: set[Any] = set()
-    for raw, payload, name in zip(rec.raw, rec.parsed, rec.names):
+    for raw, payload, name in zip(rec.raw, rec.parsed, rec.names, strict=True):
         kind = payload.get("type") if isinstance(payload, dict) else None
         if kind == "response.output_text.delta":
             if not text_placed:
@@ -1139,7 +1238,7 @@ def _rechunkings(
         else call
         for call in rec.calls
     ]
-    by_key = {key: call.deltas for key, call in zip(rec.call_keys, calls)}
+    by_key = {key: call.deltas for key, call in zip(rec.call_keys, calls, strict=True)}
     rechunk = _rechunk_chat if rec.api == CHAT_COMPLETIONS else _rechunk_responses
     chunks: list[bytes] = []
     events: list[tuple[str | None, str]] = []
@@ -1212,7 +1311,9 @@ def rechunkings(
     _check_max_size(max_size)
     _check_bool("empty_deltas", empty_deltas)
     _check_bool("arguments", arguments)
-    return _rechunkings(_RecordedArgument(recorded, parsed), max_size=max_size, empty_deltas=empty_deltas, arguments=arguments)
+    return _rechunkings(
+        _RecordedArgument(recorded, parsed), max_size=max_size, empty_deltas=empty_deltas, arguments=arguments
+    )
 
 
 # --------------------------------------------------------------------------- SSE variations
@@ -1222,9 +1323,11 @@ _EOLS = ("\n", "\r\n", "\r")
 
 
 def _encode_varied(
-    name: str | None, data: str, *, eol: str, space: bool, comment: str | None
+    name: str | None, data: str, *, eol: str, space: bool, comment: str | None, ident: str | None = None
 ) -> bytes:
     lines = [comment] if comment is not None else []
+    if ident is not None:
+        lines.append(f"id:{' ' if space else ''}{ident}")
     if name is not None:
         lines.append(f"event:{' ' if space else ''}{name}")
     lines.extend(f"data:{' ' if space else ''}{line}" for line in data.split("\n"))
@@ -1242,6 +1345,7 @@ def _sse_variations(
     no_space: bool = True,
     multiline_data: bool = True,
     network_splits: bool = True,
+    event_ids: bool = False,
 ) -> GeneratedStream:
     stream = draw(streams)
     if not isinstance(stream, GeneratedStream):
@@ -1262,6 +1366,9 @@ def _sse_variations(
     multiline = multiline_data and draw(st.sampled_from((False, False, False, True)))
     if multiline:
         marks.append("multi-line data")
+    with_ids = event_ids and draw(st.sampled_from((False, True)))
+    if with_ids:
+        marks.append("id lines")
 
     chunks: list[bytes] = []
     events: list[tuple[str | None, str]] = []
@@ -1283,8 +1390,12 @@ def _sse_variations(
             elif where == "inside":
                 comment = keep_alive
                 keep_alives += 1
-        chunks.append(_encode_varied(name, data, eol=eol, space=space, comment=comment))
-        events.append((name, data))
+        ident = str(len(events)) if with_ids else None
+        chunk = _encode_varied(name, data, eol=eol, space=space, comment=comment, ident=ident)
+        chunks.append(chunk)
+        # What a spec parser reads back (without the optional space, an indented
+        # data line loses one space of its indentation; the JSON is the same).
+        events.append((name, parse_event(chunk).data or ""))
     if keep_alives:
         marks.append(f"comments={keep_alives}")
     if network_splits and draw(st.sampled_from((False, False, True))):
@@ -1292,7 +1403,7 @@ def _sse_variations(
         cuts = sorted(draw(st.lists(st.integers(1, max(1, len(body) - 1)), unique=True, min_size=1, max_size=24)))
         cuts = [cut for cut in cuts if 0 < cut < len(body)]
         edges = [0, *cuts, len(body)]
-        chunks = [body[a:b] for a, b in zip(edges, edges[1:])]
+        chunks = [body[a:b] for a, b in itertools.pairwise(edges)]
         marks.append(f"network chunks={len(chunks)}")
     return replace(stream, chunks=tuple(chunks), events=tuple(events), variations=stream.variations + tuple(marks))
 
@@ -1306,6 +1417,7 @@ def sse_variations(
     no_space: bool = True,
     multiline_data: bool = True,
     network_splits: bool = True,
+    event_ids: bool = False,
 ) -> SearchStrategy[GeneratedStream]:
     """The same streams, encoded the other ways the SSE spec allows and servers send.
 
@@ -1320,17 +1432,26 @@ def sse_variations(
     events and inside UTF-8 sequences, as TCP delivers it).
 
     The ground truth (text, tool calls, usage, payloads) is unchanged, so every
-    property of the wrapped stream still holds. No ``id:`` or ``retry:``
-    lines: the openai SDK keeps the last event id across events and then
-    turns a later comment-only event into an empty data event it cannot parse.
+    property of the wrapped stream still holds.
+
+    ``event_ids`` (off by default) adds ``id:`` lines. The spec allows them, but
+    openai's SDK (3.5x) keeps the last event id across events and then turns a
+    later comment-only keep-alive into an empty data event, which it fails to
+    parse as JSON: turn it on to test a client that does not use that SDK, or
+    to see the SDK fail.
 
     Shrinks towards the wrapped stream unchanged.
     """
     if not isinstance(streams, SearchStrategy):
         raise UsageError(f"streams={streams!r} must be a hypothesis strategy of GeneratedStream")
     for name, value in (
-        ("line_endings", line_endings), ("comments", comments), ("event_lines", event_lines),
-        ("no_space", no_space), ("multiline_data", multiline_data), ("network_splits", network_splits),
+        ("line_endings", line_endings),
+        ("comments", comments),
+        ("event_lines", event_lines),
+        ("no_space", no_space),
+        ("multiline_data", multiline_data),
+        ("network_splits", network_splits),
+        ("event_ids", event_ids),
     ):
         _check_bool(name, value)
     return _sse_variations(
@@ -1341,43 +1462,5 @@ def sse_variations(
         no_space=no_space,
         multiline_data=multiline_data,
         network_splits=network_splits,
+        event_ids=event_ids,
     )
-
-
-# --------------------------------------------------------------------------- settings profiles
-
-CI_PROFILE = "streamtest-ci"
-DEV_PROFILE = "streamtest-dev"
-
-
-def register_profiles() -> None:
-    """Register the hypothesis settings profiles streamtest ships (idempotent).
-
-    ``streamtest-ci``: derandomized (the same examples on every run, so a red
-    CI is reproducible and a green one is not luck), no deadline (a stream
-    through the SDK, ChatOpenAI and a graph takes milliseconds, and the first
-    example pays for imports and warm-up), no example database, the failing
-    example printed as a reproduce blob, and the too-slow health check off.
-    ``streamtest-dev``: random as usual, no deadline. Select one with
-    ``pytest --hypothesis-profile=streamtest-ci`` or ``settings.load_profile``.
-    """
-    settings.register_profile(
-        CI_PROFILE,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        max_examples=100,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    settings.register_profile(DEV_PROFILE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def load_ci_profile_if_ci(environ: Any = None) -> bool:
-    """Load ``streamtest-ci`` when the ``CI`` environment variable is set and non-empty."""
-    environ = os.environ if environ is None else environ
-    register_profiles()
-    if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        settings.load_profile(CI_PROFILE)
-        return True
-    return False

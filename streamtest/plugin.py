@@ -28,7 +28,7 @@ import pytest
 from streamtest._exceptions import UsageError
 
 if TYPE_CHECKING:
-    from streamtest._local_server import LocalLLMServer
+    from streamtest._local_server import LocalLLMServer  # noqa: F401 - used in a string annotation
     from streamtest._recording import Cassette
 
 _RECORD_MODES = ("all", "missing")
@@ -73,7 +73,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamtest_secret_patterns", "extra regexes (one per line) that must never be written", type="linelist", default=[])
 
 
+@pytest.hookimpl(tryfirst=True)  # before hypothesis reads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
+    from streamtest._profiles import register_profiles
+
+    # Registered, not loaded: `pytest --hypothesis-profile=streamtest-ci` selects it.
+    register_profiles()
     config.addinivalue_line(
         "markers",
         "streamtest(cassette=None, unplayed=None): record/replay this test's LLM calls. cassette: file name "

@@ -53,11 +53,9 @@ __all__ = [
     "tool_calls",
 ]
 
+# Public names report the public module, as httpx's do.
 for _name in __all__:
     _value = globals()[_name]
     if callable(_value):
-        try:
-            _value.__module__ = __name__
-        except (AttributeError, TypeError):
-            pass
+        _value.__module__ = __name__
 del _name, _value

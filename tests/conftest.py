@@ -7,9 +7,13 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from streamtest._profiles import load_ci_profile_if_ci
+
 # Shared CI machines stall now and then; a slow first draw is not a bug in a strategy.
 settings.register_profile("streamtest-project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 settings.load_profile("streamtest-project")
+# On CI (CI=true): the derandomized profile the plugin registers, so a red run reproduces.
+load_ci_profile_if_ci()
 
 
 @pytest.fixture(scope="session")

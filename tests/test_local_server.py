@@ -101,21 +101,94 @@ def test_sampling_is_repeatable(client: openai.OpenAI) -> None:
     assert first == second
 
 
-# --- stopping -----------------------------------------------------------------------------
+# --- one llama.cpp server per process: shared, stopped by the last holder ---------------------
 
 
-def test_stop_closes_the_port_and_is_idempotent() -> None:
-    server = LocalLLMServer(n_ctx=256)
-    server.stop()  # before start: nothing to do
-    url = server.start()
-    assert _accepts_connections(url)
+def test_same_settings_share_the_running_server(server: LocalLLMServer) -> None:
+    with LocalLLMServer() as second:  # the conftest/plugin servers rely on this
+        assert second.base_url == server.base_url
+    # The other holder's stop left the server running for this one.
+    assert server.running
+    assert _accepts_connections(server.base_url)
 
+
+def test_other_settings_are_refused_while_it_runs(server: LocalLLMServer) -> None:
+    # A second llama.cpp server in one process can deadlock on stop: refuse, name both.
+    with pytest.raises(LocalServerError, match=r"already running in this process.*'n_ctx': 256"):
+        LocalLLMServer(n_ctx=256).start()
+    assert server.running
+
+
+# The last holder's stop closes the port. In this process the module's server (and maybe
+# the conftest's session server) hold it, so the lifecycle runs in a fresh interpreter.
+LIFECYCLE = r"""
+import json, socket, sys
+from pathlib import Path
+from urllib.parse import urlsplit
+from streamtest._exceptions import LocalServerError
+from streamtest._local_server import LocalLLMServer
+
+def accepts(url):
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+out = {}
+server = LocalLLMServer(n_ctx=256)
+server.stop()  # before start: nothing to do
+url = server.start()
+out["open"] = accepts(url)
+server.stop()
+out["closed_after_stop"] = not accepts(url)
+server.stop()  # idempotent
+try:
+    server.base_url
+except LocalServerError as exc:
+    out["base_url_error"] = str(exc)
+
+broken = Path(sys.argv[1])
+broken.write_bytes(b"GGUF" + b"\0" * 64)  # right magic, nonsense header
+try:
+    LocalLLMServer(model=broken).start()
+except LocalServerError as exc:
+    out["start_error"] = str(exc)
+
+with LocalLLMServer(n_ctx=256) as again:  # neither the stop nor the failure broke llama.cpp
+    out["restarted"] = accepts(again.base_url)
+dropped = LocalLLMServer(n_ctx=256)
+url = dropped.start()
+del dropped  # collected without stop(): its finalizer lets go
+out["closed_after_collect"] = not accepts(url)
+print(json.dumps(out))
+"""
+
+
+def test_last_stop_closes_the_port(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", LIFECYCLE, str(tmp_path / "broken.gguf")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["open"]
+    assert out["closed_after_stop"]
+    assert "not running" in out["base_url_error"]
+    assert out["start_error"].startswith("llama.cpp failed to start (model=")
+    assert "broken.gguf" in out["start_error"]
+    assert out["restarted"]
+    assert out["closed_after_collect"]
+
+
+def test_never_started_server_stops_quietly() -> None:
+    server = LocalLLMServer()
     server.stop()
     assert not server.running
-    assert not _accepts_connections(url)
-    server.stop()  # again: still fine
-    with pytest.raises(LocalServerError, match="not running"):
-        _ = server.base_url
+    assert repr(server) == "<LocalLLMServer stopped n_ctx=2048 n_threads=2>"
 
 
 # --- failures -----------------------------------------------------------------------------
@@ -136,13 +209,6 @@ def test_not_a_model_file_is_named(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a model")
     with pytest.raises(LocalServerError, match="is not a GGUF model file"):
         LocalLLMServer(model=bogus).start()
-
-
-def test_llama_cpp_start_failure_is_wrapped(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.gguf"
-    broken.write_bytes(b"GGUF" + b"\0" * 64)  # right magic, nonsense header
-    with pytest.raises(LocalServerError, match=r"llama\.cpp failed to start \(model=.*broken\.gguf"):
-        LocalLLMServer(model=broken).start()
 
 
 @pytest.mark.parametrize("kwargs", [{"n_ctx": 0}, {"n_threads": 0}])
