@@ -15,20 +15,31 @@ from streamtest._exceptions import (
     CassetteError,
     CassetteNotFoundError,
     CassetteVersionError,
+    GoldenTranscriptError,
     LocalServerError,
     NetworkBlockedError,
     ReplayMismatchError,
     SecretLeakError,
+    StreamShapeError,
     StreamtestError,
     UnplayedInteractionsError,
     UsageError,
 )
 
 if TYPE_CHECKING:
+    from streamtest._capture import StreamEvent, Tokens, Transcript, acapture, capture
     from streamtest._cassette import Interaction
     from streamtest._recording import Cassette, RecordMode, play, use_cassette
+    from streamtest.assertions import StreamAssertionError, checkpoint_ns_of
 
 _LAZY = {
+    "capture": "streamtest._capture",
+    "acapture": "streamtest._capture",
+    "Transcript": "streamtest._capture",
+    "StreamEvent": "streamtest._capture",
+    "Tokens": "streamtest._capture",
+    "StreamAssertionError": "streamtest.assertions",
+    "checkpoint_ns_of": "streamtest.assertions",
     "Interaction": "streamtest._cassette",
     "Cassette": "streamtest._recording",
     "RecordMode": "streamtest._recording",
@@ -42,15 +53,24 @@ __all__ = [
     "CassetteError",
     "CassetteNotFoundError",
     "CassetteVersionError",
+    "GoldenTranscriptError",
     "Interaction",
     "LocalServerError",
     "NetworkBlockedError",
     "RecordMode",
     "ReplayMismatchError",
     "SecretLeakError",
+    "StreamAssertionError",
+    "StreamEvent",
+    "StreamShapeError",
     "StreamtestError",
+    "Tokens",
+    "Transcript",
     "UnplayedInteractionsError",
     "UsageError",
+    "acapture",
+    "capture",
+    "checkpoint_ns_of",
     "play",
     "use_cassette",
 ]

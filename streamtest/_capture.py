@@ -40,13 +40,17 @@ id:
    of one custom-token lane = one tag set) in the order the calls started,
    each call's events in arrival order;
 3. graph-level events (``values``, ``checkpoints``, custom payloads that name no
-   task) after the tasks of the superstep they follow.
+   task) after the tasks of the superstep they follow, grouped per call too.
 
-Task identities come from an observer callback that ``capture`` adds to
-``config["callbacks"]``: it records every task's step and path and every model
-call's start, plus the graph's output (``Transcript.final_state``). It has no
-streaming capability, so it changes nothing the graph streams. Arrival order is
-kept in ``Transcript.arrival``; :meth:`Transcript.interleaves` uses it.
+An event's task comes from its metadata (``langgraph_checkpoint_ns``: messages,
+and custom payloads that carry ``config["metadata"]``), from the task id in
+``tasks``/``debug`` payloads, and for ``updates`` (which name only the node) from
+the task of that node whose output equals the update. Task steps and paths, call
+start order, node outputs and the graph's output (``Transcript.final_state``,
+what ``graph.invoke`` would return) come from an observer callback that
+``capture`` adds to ``config["callbacks"]``. It has no streaming capability, so
+it changes nothing the graph streams. Arrival order is kept in
+``Transcript.arrival``; :meth:`Transcript.interleaves` uses it.
 
 Not guaranteed: custom payloads carrying no metadata, written by two tasks that
 run concurrently in the same graph, keep arrival order (put ``config["metadata"]``
@@ -64,11 +68,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from streamtest._exceptions import StreamtestError, UsageError
+from streamtest._exceptions import StreamShapeError, UsageError
 from streamtest._normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
 
 if TYPE_CHECKING:
-    from streamtest.assertions import Interaction
+    from streamtest.assertions import InteractionLike
 
 __all__ = [
     "Extractor",
@@ -91,10 +95,6 @@ _NS_END = ":"
 _LC_RUN_PREFIX = "lc_run--"
 _RUN_SUFFIX_RE = re.compile(r"-\d+$")
 _TASK_PAYLOAD_DEBUG_TYPES = frozenset({"task", "task_result"})
-
-
-class StreamShapeError(StreamtestError):
-    """An item from ``graph.stream`` has a shape streamtest does not know; the message shows it."""
 
 
 # --------------------------------------------------------------------------- tokens
@@ -123,6 +123,10 @@ class Tokens(tuple[str, ...]):
         return result if result is NotImplemented else not result
 
     __hash__ = tuple.__hash__
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Tokens(item) if isinstance(index, slice) else item
 
     @property
     def text(self) -> str:
@@ -268,9 +272,8 @@ def _text_of(value: object) -> str | None:
         delta = value.get("delta")
         if isinstance(delta, str):
             return delta
-        if isinstance(delta, Mapping) and isinstance(delta.get("content"), str):
-            return delta["content"]
-        return None
+        content = delta.get("content") if isinstance(delta, Mapping) else None
+        return content if isinstance(content, str) else None
     choices = getattr(value, "choices", None)  # an openai ChatCompletionChunk, as is
     if isinstance(choices, Sequence) and choices:
         content = getattr(getattr(choices[0], "delta", None), "content", None)
@@ -298,17 +301,18 @@ def _default_extract(payload: Any) -> tuple[str | None, Mapping[str, Any] | None
 
 def _run_extract(extract: Extractor | None, payload: Any) -> tuple[str | None, Mapping[str, Any] | None]:
     if extract is None:
-        return _default_extract(payload)
+        text, metadata = _default_extract(payload)
+        return (None if text is None else str.__str__(text)), metadata
     result = extract(payload)
     if result is None or isinstance(result, str):
-        return result, None
+        return (None if result is None else str.__str__(result)), None
     if (
         isinstance(result, tuple)
         and len(result) == 2
         and (result[0] is None or isinstance(result[0], str))
         and (result[1] is None or isinstance(result[1], Mapping))
     ):
-        return result
+        return (None if result[0] is None else str.__str__(result[0])), result[1]
     raise UsageError(
         f"extract({payload!r}) returned {result!r}; return the token text (str), None for "
         "a payload that is not a token, or a (text, metadata) tuple."
@@ -345,7 +349,7 @@ def _make_event(
             node=metadata.get("langgraph_node"),
             tags=_tags_of(metadata),
             metadata=metadata,
-            text=message.text,
+            text=str.__str__(message.text),  # a str subclass in langchain-core 1.x
             message_id=message.id,
             payload=payload,
             kind="token" if isinstance(message, BaseMessageChunk) else "message",
@@ -409,6 +413,7 @@ class _Layout:
     """What the observer callback learnt: task positions, model-call start order, the output."""
 
     tasks: dict[str, _TaskInfo] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
     llm_starts: dict[str, int] = field(default_factory=dict)
     final_state: Any = None
     has_final_state: bool = False
@@ -446,17 +451,26 @@ def _observer_class() -> type:
             self.layout = _Layout()
             self._lock = threading.Lock()
             self._root: object = None
+            self._node_runs: dict[Any, str] = {}
 
-        def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: Any, metadata: Any = None, **_: Any) -> None:
+        def on_chain_start(
+            self, serialized: Any, inputs: Any, *, run_id: Any, metadata: Any = None, name: Any = None, **_: Any
+        ) -> None:
             with self._lock:
                 if self._root is None:
                     self._root = run_id
-                self.layout.learn_task(metadata)
+                task = self.layout.learn_task(metadata)
+                if task is not None and name is not None and name == metadata.get("langgraph_node"):
+                    self._node_runs[run_id] = task  # the node's own run, not a runnable inside it
 
         def on_chain_end(self, outputs: Any, *, run_id: Any, **_: Any) -> None:
-            if run_id == self._root:
-                self.layout.final_state = outputs
-                self.layout.has_final_state = True
+            with self._lock:
+                if run_id == self._root:
+                    self.layout.final_state = outputs
+                    self.layout.has_final_state = True
+                task = self._node_runs.pop(run_id, None)
+                if task is not None:
+                    self.layout.outputs[task] = outputs
 
         def _on_model_start(self, run_id: Any, metadata: Any) -> None:
             with self._lock:
@@ -513,23 +527,39 @@ def _run_id(message_id: str | None) -> str | None:
     return _RUN_SUFFIX_RE.sub("", message_id[len(_LC_RUN_PREFIX) :])
 
 
-def _owners(arrival: Sequence[StreamEvent], tasks: Mapping[str, _TaskInfo]) -> list[str | None]:
-    """The task each event belongs to; ``updates`` are matched to tasks by node name."""
+def _same_output(recorded: Any, update: Any) -> bool:
+    try:
+        return bool(recorded == update)
+    except Exception:  # noqa: BLE001 - an odd __eq__ just means "no match"
+        return False
+
+
+def _owners(arrival: Sequence[StreamEvent], layout: _Layout) -> list[str | None]:
+    """The task each event belongs to.
+
+    An ``updates`` event names its node but not its task: it goes to the first
+    unclaimed task of that node (in step and path order) whose recorded output
+    equals the update, else to the first unclaimed one. Output matching keeps
+    concurrent ``Send`` tasks of one node apart; tasks with equal outputs are
+    interchangeable, so which one is picked cannot change the transcript.
+    """
+    tasks = layout.tasks
     by_node: dict[tuple[str, str], list[str]] = {}
     for task, info in tasks.items():
         by_node.setdefault((_parent(task), info.node), []).append(task)
     for candidates in by_node.values():
         candidates.sort(key=lambda t: (tasks[t].step, tasks[t].path))
-    used: dict[tuple[str, str], int] = {}
+    claimed: set[str] = set()
     owners: list[str | None] = []
     for event in arrival:
         owner = event.task
         if owner is None and event.mode == "updates" and event.node is not None:
-            slot = (_NS_SEP.join(event.namespace), event.node)
-            k = used.get(slot, 0)
-            used[slot] = k + 1
-            candidates = by_node.get(slot, [])
-            owner = candidates[k] if k < len(candidates) else None
+            free = [t for t in by_node.get((_NS_SEP.join(event.namespace), event.node), []) if t not in claimed]
+            update = event.payload[event.node]
+            matching = (t for t in free if t in layout.outputs and _same_output(layout.outputs[t], update))
+            owner = next(matching, free[0] if free else None)
+            if owner is not None:
+                claimed.add(owner)
         owners.append(owner)
     return owners
 
@@ -539,12 +569,11 @@ def _lane_ranks(
 ) -> list[int]:
     """Rank of each event's call within its task: first arrival, model calls by start order."""
     first: dict[tuple[str, Any], int] = {}
-    lanes: list[tuple[str, Any] | None] = []
+    lanes: list[tuple[str, Any]] = []
     for i, (event, owner) in enumerate(zip(arrival, owners, strict=True)):
-        if owner is None:
-            lanes.append(None)
-            continue
-        lane = (owner, event.call if event.call is not None else ("data", i))
+        # Events no task claims are grouped per call at their graph's level.
+        where = owner if owner is not None else "graph " + _NS_SEP.join(event.namespace)
+        lane = (where, event.call if event.call is not None else ("data", i))
         first.setdefault(lane, i)
         lanes.append(lane)
     # Concurrent model calls inside one task arrive in any order but start in a
@@ -559,16 +588,16 @@ def _lane_ranks(
         slots = sorted(first[lane] for _, lane in calls)
         for slot, (_, lane) in zip(slots, sorted(calls), strict=True):
             first[lane] = slot
-    return [-1 if lane is None else first[lane] for lane in lanes]
+    return [first[lane] for lane in lanes]
 
 
 def _canonical(arrival: Sequence[StreamEvent], layout: _Layout) -> list[StreamEvent]:
     """``arrival`` stably sorted by the id-free key described in the module docstring."""
     tasks = dict(layout.tasks)
-    supplement = _Layout(tasks=tasks)
+    supplemented = replace(layout, tasks=tasks)
     for event in arrival:
-        supplement.learn_task(event.metadata)
-    owners = _owners(arrival, tasks)
+        supplemented.learn_task(event.metadata)
+    owners = _owners(arrival, supplemented)
     ranks = _lane_ranks(arrival, owners, layout.llm_starts)
 
     unknown: dict[str, int] = {}  # tasks the layout does not know, by first appearance
@@ -590,16 +619,15 @@ def _canonical(arrival: Sequence[StreamEvent], layout: _Layout) -> list[StreamEv
             graph_ns = _NS_SEP.join(segments)
             step = _explicit_step(event)
             key.append((0, max_step.get(graph_ns, -1) if step is None else step, 1))
-        else:
-            key.append((1, rank))
+        key.append((1, rank))
         for depth in range(len(segments)):
             info = tasks.get(_NS_SEP.join(segments[: depth + 1]))
             if info is not None:
                 graph_ns = _NS_SEP.join(segments[:depth])
                 max_step[graph_ns] = max(max_step.get(graph_ns, -1), info.step)
         keys.append(tuple(key))
-    order = sorted(range(len(arrival)), key=keys.__getitem__)
-    return [arrival[i] for i in order]
+    ordered = sorted(range(len(arrival)), key=keys.__getitem__)
+    return [arrival[i] for i in ordered]
 
 
 # --------------------------------------------------------------------------- transcript
@@ -642,6 +670,8 @@ class Transcript:
         self.description = description
         """How this view was filtered, for failure messages (``"tag 'joke'"``)."""
         self.is_normalized = normalized
+        self.origin: Transcript = self
+        """The unfiltered transcript this view was cut from (itself if it is one)."""
 
     @classmethod
     def from_stream(
@@ -722,7 +752,7 @@ class Transcript:
         if not callable(predicate):
             raise UsageError(f"{predicate=} is not a callable.")
         label = description or getattr(predicate, "__name__", "filtered")
-        return Transcript(
+        view = Transcript(
             (e for e in self.events if predicate(e)),
             arrival=(e for e in self.arrival if predicate(e)),
             final_state=self.final_state,
@@ -730,6 +760,8 @@ class Transcript:
             description=", ".join(filter(None, (self.description, label))),
             normalized=self.is_normalized,
         )
+        view.origin = self.origin
+        return view
 
     def tagged(self, *tags: str) -> Transcript:
         """Events carrying every one of ``tags``: the how-to's ``"poem" in metadata["tags"]``."""
@@ -762,13 +794,13 @@ class Transcript:
 
     def calls(self) -> list[Transcript]:
         """One view per model call (or custom-token lane), in canonical order."""
-        seen: dict[Any, None] = {}
+        first: dict[Any, StreamEvent] = {}
         for event in self.events:
             if event.call is not None:
-                seen.setdefault(event.call, None)
+                first.setdefault(event.call, event)
         return [
-            self.where(lambda e, c=call: e.call == c, description=f"call {_call_label(call)}")
-            for call in seen
+            self.where(_same_call(call), description=_call_label(n, event))
+            for n, (call, event) in enumerate(first.items(), 1)
         ]
 
     # ------------------------------------------------------------------ normalization
@@ -780,10 +812,11 @@ class Transcript:
         same recording always normalizes to the same transcript.
         """
         normalizer = Normalizer(drop_keys=drop_keys)
-        mapped = {id(e): _normalize_event(e, normalizer) for e in self.events}
+        metadata_cache: dict[int, dict[str, Any]] = {}
+        mapped = {id(e): _normalize_event(e, normalizer, metadata_cache) for e in self.events}
         for event in self.arrival:  # a view's arrival holds the same events
             if id(event) not in mapped:
-                mapped[id(event)] = _normalize_event(event, normalizer)
+                mapped[id(event)] = _normalize_event(event, normalizer, metadata_cache)
         return Transcript(
             (mapped[id(e)] for e in self.events),
             arrival=(mapped[id(e)] for e in self.arrival),
@@ -879,7 +912,7 @@ class Transcript:
 
         assertions.assert_metadata(self, expected, **fields)
 
-    def assert_conserves(self, interactions: Iterable[Interaction], **options: Any) -> None:
+    def assert_conserves(self, interactions: Iterable[InteractionLike], **options: Any) -> None:
         """Every provider token of every interaction reached the stream once, in order."""
         from streamtest import assertions
 
@@ -899,10 +932,19 @@ def _label(kind: str, names: Sequence[str]) -> str:
     return f"{kind}{plural} " + ", ".join(repr(name) for name in names)
 
 
-def _call_label(call: tuple[Any, ...]) -> str:
-    if call[0] == "messages":
-        return repr(call[1])
-    return f"{call[0]} {call[1]!r} tags {list(call[2])}"
+def _same_call(call: tuple[Any, ...]) -> Callable[[StreamEvent], bool]:
+    return lambda event: event.call == call
+
+
+def _call_label(n: int, event: StreamEvent) -> str:
+    """``call 2 (messages, node 'call_model', tags ['poem'])``: what a reader can find in the graph."""
+    parts = [event.mode]
+    if event.namespace:
+        parts.append("subgraph " + "/".join(entry.partition(_NS_END)[0] for entry in event.namespace))
+    if event.node is not None:
+        parts.append(f"node {event.node!r}")
+    parts.append(f"tags {list(event.tags)}")
+    return f"call {n} ({', '.join(parts)})"
 
 
 def _check_names(what: str, names: Sequence[object]) -> None:
@@ -915,11 +957,23 @@ def _check_extract(extract: object) -> None:
         raise UsageError(f"{extract=} is not a callable.")
 
 
-def _normalize_event(event: StreamEvent, normalizer: Normalizer) -> StreamEvent:
+def _normalize_event(event: StreamEvent, normalizer: Normalizer, cache: dict[int, dict[str, Any]]) -> StreamEvent:
+    """``event`` with placeholders; ``cache`` holds normalized metadata by identity.
+
+    LangGraph hands one metadata dict to every chunk of a call, so each is
+    normalized once (a transcript keeps its events, hence the dicts, alive).
+    """
     namespace = normalizer.namespace(event.namespace)
     task = normalizer.checkpoint_ns(event.task) if event.task else None
     message_id = normalizer.message_id(event.message_id)
-    metadata = normalizer.metadata(event.metadata)
+    metadata = cache.get(id(event.metadata))
+    if metadata is None:
+        metadata = cache[id(event.metadata)] = normalizer.metadata(event.metadata)
+    payload = event.payload
+    if event.mode == "messages" and isinstance(payload, tuple) and len(payload) == 2 and payload[1] is event.metadata:
+        payload = [normalizer.value(payload[0]), metadata]
+    else:
+        payload = normalizer.value(payload)
     return replace(
         event,
         namespace=namespace,
@@ -927,7 +981,7 @@ def _normalize_event(event: StreamEvent, normalizer: Normalizer) -> StreamEvent:
         message_id=message_id,
         metadata=metadata,
         node=None if event.node is None else normalizer.text(event.node),
-        payload=normalizer.value(event.payload),
+        payload=payload,
     )
 
 

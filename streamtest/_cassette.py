@@ -99,7 +99,7 @@ def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
 
 
-_Dumper.add_representer(_Flow, _represent_flow)
+_Dumper.add_representer(_Flow, _represent_flow)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- bodies

@@ -7,11 +7,13 @@
     ├── CassetteError               a cassette file cannot be used (has .path)
     │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
-    │   └── CassetteVersionError    written by a newer (or unknown) format version
+    │   ├── CassetteVersionError    written by a newer (or unknown) format version
+    │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
     ├── ReplayMismatchError         a request has no recorded match
     ├── UnplayedInteractionsError   the test made fewer calls than were recorded
     ├── SecretLeakError             a credential would have been written to disk
     ├── NetworkBlockedError         a socket connect was attempted during replay
+    ├── StreamShapeError            graph.stream yielded an item of a shape we do not know
     └── LocalServerError            the embedded llama.cpp server cannot start
 
 None of them derives from an ``httpx``/``openai`` exception on purpose: the
@@ -29,10 +31,12 @@ __all__ = [
     "CassetteError",
     "CassetteNotFoundError",
     "CassetteVersionError",
+    "GoldenTranscriptError",
     "LocalServerError",
     "NetworkBlockedError",
     "ReplayMismatchError",
     "SecretLeakError",
+    "StreamShapeError",
     "StreamtestError",
     "UnplayedInteractionsError",
     "UsageError",
@@ -86,6 +90,14 @@ class CassetteVersionError(CassetteError):
             f"cassette format version {found!r} is not supported (this streamtest reads "
             f"version {supported}). Upgrade streamtest, or re-record with `{RECORD_HINT}`.",
         )
+
+
+class GoldenTranscriptError(CassetteError):
+    """A golden transcript file is missing, unreadable or differs (has ``.path``)."""
+
+
+class StreamShapeError(StreamtestError):
+    """An item from ``graph.stream`` has a shape streamtest does not know; the message shows it."""
 
 
 class ReplayMismatchError(StreamtestError):

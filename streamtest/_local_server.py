@@ -20,10 +20,21 @@ Facts this module relies on (xllamacpp 2026.10, checked on this machine):
 - ``Server`` has no stop method. Its C++ destructor stops the HTTP loop and joins it
   ("~Server: waiting for main loop exit"), taking well under a second, even mid-stream
   (the client then sees a connection error). Dropping the last reference therefore *is*
-  the stop, which is why this class keeps the only reference.
+  the stop, which is why this module keeps the only reference.
 - A failed start raises a bare ``RuntimeError("Failed to init server, please check the
   input params.")`` with the reason only in llama.cpp's log, so we check the model file
   ourselves first and name what we passed.
+- Two ``Server`` objects alive in one process are not safe: once the first has accepted a
+  connection, deleting the second blocks forever in ``~Server`` (reproduced here;
+  xllamacpp's server.cpp keeps process-wide state: a static ``shutdown_handler``, the
+  stream-session manager, ``llama_backend_free`` in every clean-up). Stopping one and
+  starting another, several times over, works.
+
+Hence one llama.cpp server per process, shared: every ``LocalLLMServer`` with the same
+settings attaches to it (the plugin's recording server, a session fixture and a test's own
+``with LocalLLMServer()`` all coexist), it stops when the last one detaches, and asking
+for different settings while it runs raises. pytest-xdist workers are separate processes
+and get one each.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ import os
 import socket
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -136,14 +148,48 @@ def model_path() -> Path:
     return target
 
 
+class _Shared:
+    """The process's one llama.cpp server and how many ``LocalLLMServer`` objects hold it."""
+
+    def __init__(self, server: Any, url: str, settings: tuple[str, int, int]) -> None:
+        self.server = server  # the only reference to the xllamacpp.Server
+        self.url = url
+        self.settings = settings  # (model path, n_ctx, n_threads)
+        self.holders = 0
+
+
+# Reentrant: a holder's finalizer (run when an unstopped LocalLLMServer is collected) may
+# fire on a thread that already holds the lock.
+_lock = threading.RLock()
+_shared: _Shared | None = None
+
+
+def _release(shared: _Shared) -> None:
+    """Drop one hold on ``shared``; the last one stops the server (synchronously)."""
+    global _shared
+    with _lock:
+        shared.holders -= 1
+        if shared.holders > 0:
+            return
+        server, shared.server = shared.server, None
+        if _shared is shared:
+            _shared = None
+        del server  # ~Server: closes the port and joins llama.cpp's loop
+
+
 class LocalLLMServer:
     """llama.cpp's OpenAI-compatible server on a free loopback port, in this process.
 
     It serves ``POST /v1/chat/completions`` (``stream: true`` gives real SSE ending in
     ``data: [DONE]``) and ``POST /v1/responses``. The model name in requests is ignored.
 
+    One llama.cpp server runs per process (see the module docstring): objects with the
+    same settings share it, and it stops when the last of them stops (or is collected,
+    or the interpreter exits). Starting with other settings while it runs raises
+    :class:`LocalServerError`.
+
     Generation is made as repeatable as llama.cpp allows: a fixed sampling seed, one slot
-    (``n_parallel=1``, so concurrent requests are served one after the other rather than
+    (``n_parallel=1``: concurrent requests are served one after the other rather than
     batched together), and a fixed reported model name. Pass ``temperature=0`` in requests
     for greedy decoding.
 
@@ -152,7 +198,8 @@ class LocalLLMServer:
         n_threads: CPU threads for generation; 2 suits CI runners and xdist workers.
         model: a GGUF file to serve instead of the cached Gemma 3 270M (:func:`model_path`).
         verbose: let llama.cpp write its log to stderr (silenced by default; turn it on
-            when :meth:`start` fails, since llama.cpp only logs the reason).
+            when :meth:`start` fails, since llama.cpp only logs the reason). llama.cpp's
+            log level is process-wide, so the server's first starter decides.
     """
 
     def __init__(
@@ -171,79 +218,72 @@ class LocalLLMServer:
         self.n_threads = n_threads
         self.model = Path(model) if model is not None else None
         self.verbose = verbose
-        self._server: Any = None  # the only reference to xllamacpp.Server: dropping it stops it
-        self._base_url: str | None = None
-        self._lock = threading.Lock()
+        self._held: _Shared | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
-        state = self._base_url or "stopped"
+        state = self._held.url if self._held is not None else "stopped"
         return f"<LocalLLMServer {state} n_ctx={self.n_ctx} n_threads={self.n_threads}>"
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no ``/v1``); raises :class:`LocalServerError` when not running."""
-        if self._base_url is None:
+        if self._held is None:
             raise LocalServerError("the local LLM server is not running; call start() or use it as a context manager")
-        return self._base_url
+        return self._held.url
 
     @property
     def running(self) -> bool:
         """Whether :meth:`start` succeeded and :meth:`stop` has not been called since."""
-        return self._base_url is not None
+        return self._held is not None
 
     def start(self) -> str:
-        """Load the model, start listening and return the base URL without ``/v1``.
+        """Start (or join) the process's llama.cpp server; return its base URL without ``/v1``.
 
-        Calling it on a running server returns the same URL. Blocks until the server
-        accepts connections (about 1.5 s); the first call on a machine also assembles the
-        model (about 1 s more).
+        Calling it on a running object returns the same URL. A new server blocks until it
+        accepts connections (about 1.5 s on an idle machine); the first start on a machine
+        also assembles the model (about 1 s more). Joining a running one is instant.
         """
-        with self._lock:
-            if self._base_url is not None:
-                return self._base_url
+        global _shared
+        with _lock:
+            if self._held is not None:
+                return self._held.url
             xllamacpp = _import_xllamacpp()
             path = self.model if self.model is not None else model_path()
             _check_model_file(path)
+            settings = (str(path), self.n_ctx, self.n_threads)
 
-            params = xllamacpp.CommonParams()
-            params.model.path = str(path)
-            params.model_alias = {MODEL_NAME}
-            params.n_ctx = self.n_ctx
-            params.cpuparams.n_threads = self.n_threads
-            params.n_parallel = 1
-            params.sampling.seed = SAMPLING_SEED
-            if not self.verbose:
-                params.verbosity = -1
-            described = f"model={path}, n_ctx={self.n_ctx}, n_threads={self.n_threads}"
-            try:
-                server = xllamacpp.Server(params)
-            except Exception as exc:
+            shared = _shared
+            if shared is not None and shared.settings != settings:
+                running = dict(zip(("model", "n_ctx", "n_threads"), shared.settings, strict=True))
+                wanted = dict(zip(("model", "n_ctx", "n_threads"), settings, strict=True))
                 raise LocalServerError(
-                    f"llama.cpp failed to start ({described}): {exc}. "
-                    "LocalLLMServer(verbose=True) shows llama.cpp's own log."
-                ) from exc
-            address = str(server.listening_address or "").rstrip("/")
-            if not _accepts_connections(address):
-                del server  # stops whatever did start
-                raise LocalServerError(
-                    f"llama.cpp started ({described}) but reported listening address {address!r}, "
-                    "which does not accept connections"
+                    f"a local LLM server with {running} is already running in this process "
+                    f"({shared.url}), and this one asks for {wanted}. xllamacpp cannot run two "
+                    "servers in one process (stopping the second can deadlock): use the same "
+                    "settings, or stop every LocalLLMServer first."
                 )
-            self._server = server
-            self._base_url = address
-            return address
+            if shared is None:
+                shared = _Shared(_start_server(xllamacpp, settings, verbose=self.verbose), "", settings)
+                shared.url = _checked_address(shared, settings)
+                _shared = shared
+            shared.holders += 1
+            self._held = shared
+            self._finalizer = weakref.finalize(self, _release, shared)
+            return shared.url
 
     def stop(self) -> None:
-        """Stop the server and free its port. Safe to call more than once, or before start().
+        """Let go of the server. Safe to call more than once, or before start().
 
-        ``xllamacpp.Server`` has no stop method; its destructor closes the listener and
-        joins the HTTP loop. Dropping our reference (the only one) runs it synchronously,
-        so the port is closed when this returns. Requests still streaming get a
-        connection error.
+        When no other ``LocalLLMServer`` in the process holds it, the server stops and its
+        port is closed when this returns: ``xllamacpp.Server`` has no stop method, and
+        dropping the only reference runs its destructor, which closes the listener and
+        joins the HTTP loop. Requests still streaming then get a connection error.
         """
-        with self._lock:
-            server, self._server, self._base_url = self._server, None, None
-            del server
+        with _lock:
+            finalizer, self._finalizer, self._held = self._finalizer, None, None
+            if finalizer is not None:
+                finalizer()  # runs _release once; a later collection will not run it again
 
     def __enter__(self) -> Self:
         self.start()
@@ -256,6 +296,39 @@ class LocalLLMServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _start_server(xllamacpp: Any, settings: tuple[str, int, int], *, verbose: bool) -> Any:
+    path, n_ctx, n_threads = settings
+    params = xllamacpp.CommonParams()
+    params.model.path = path
+    params.model_alias = {MODEL_NAME}  # a set: assigning a str would alias each character
+    params.n_ctx = n_ctx
+    params.cpuparams.n_threads = n_threads
+    params.n_parallel = 1
+    params.sampling.seed = SAMPLING_SEED
+    if not verbose:
+        params.verbosity = -1
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:
+        raise LocalServerError(
+            f"llama.cpp failed to start (model={path}, n_ctx={n_ctx}, n_threads={n_threads}): {exc}. "
+            "LocalLLMServer(verbose=True) shows llama.cpp's own log."
+        ) from exc
+
+
+def _checked_address(shared: _Shared, settings: tuple[str, int, int]) -> str:
+    """The server's URL, once a TCP connect to it succeeds; else stop it and raise."""
+    address = str(shared.server.listening_address or "").rstrip("/")
+    if _accepts_connections(address):
+        return address
+    shared.holders = 1
+    _release(shared)
+    raise LocalServerError(
+        f"llama.cpp started (model={settings[0]}) but reported listening address {address!r}, "
+        "which does not accept connections"
+    )
 
 
 def _check_model_file(path: Path) -> None:

@@ -80,8 +80,9 @@ class Normalizer:
     def checkpoint_ns(self, raw: str) -> str:
         """``"parent:<id>|child:<id>"`` -> ``"parent:<task:1>|child:<task:2>"``.
 
-        Whatever follows the last ``:`` of a segment is the task id, whatever its
-        shape: langgraph has changed the id format before and may again.
+        Whatever follows the ``:`` of a segment is the task id, whatever its shape:
+        langgraph has changed the id format before and may again (``:`` is
+        reserved in node names, so the first one ends the name).
         """
         if not raw:
             return raw
@@ -92,7 +93,7 @@ class Normalizer:
         return tuple(self._segment(entry) for entry in raw)
 
     def _segment(self, segment: str) -> str:
-        node, sep, task = segment.rpartition(_NS_END)
+        node, sep, task = segment.partition(_NS_END)
         if not sep or not task:
             return segment
         return f"{node}{_NS_END}{self.task_id(task)}"
@@ -152,13 +153,19 @@ def to_plain(value: Any) -> Any:
     dataclasses become dicts; sets become sorted lists; anything else becomes its
     ``repr`` without memory addresses.
     """
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or type(value) in (bool, int, float, str):
         return value
+    if isinstance(value, str):  # str subclasses (langchain's TextAccessor, str enums): YAML refuses them
+        return str.__str__(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, (int, float)):
+        return float(value) if isinstance(value, float) else int(value)
     if isinstance(value, Mapping):
         return {str(key): to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_plain(item) for item in value]
-    if isinstance(value, (Set, frozenset)):
+    if isinstance(value, Set):
         return sorted((to_plain(item) for item in value), key=repr)
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="backslashreplace")

@@ -14,18 +14,16 @@ the openai stack) happen inside the fixture, not when pytest loads the plugin.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shlex
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from streamtest._exceptions import UsageError
+from streamtest._paths import ACTIVE_CASSETTE_PATH, cassette_path
 
 if TYPE_CHECKING:
     from streamtest._local_server import LocalLLMServer  # noqa: F401 - used in a string annotation
@@ -33,11 +31,12 @@ if TYPE_CHECKING:
 
 _RECORD_MODES = ("all", "missing")
 _UNPLAYED_CHOICES = ("fail", "warn")
+
+pytest_plugins = ["streamtest._transcript_plugin"]
 _DUMMY_KEY = "streamtest-dummy-key"
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
-_CASSETTE_PATH = pytest.StashKey[Path]()
 _UNPLAYED = pytest.StashKey[str]()
 _SERVER = pytest.StashKey["LocalLLMServer"]()
 _SAVED_ENV = pytest.StashKey[dict[str, str | None]]()
@@ -214,30 +213,6 @@ def _marker_settings(item: pytest.Item) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
-_UNSAFE = re.compile(r"[^\w.\-\[\]]+")
-
-
-def _safe_name(name: str) -> str:
-    """A file-system-safe cassette name for a (possibly parametrized) test name."""
-    safe = _UNSAFE.sub("_", name).strip("._") or "test"
-    if len(safe) > 120:
-        safe = f"{safe[:100]}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
-    return safe
-
-
-def cassette_path(item: pytest.Item, cassette: str | None) -> Path:
-    """Where ``item``'s cassette lives: ``<dir>/<module>/<test>.yaml`` unless the marker names one."""
-    configured = item.config.getini("streamtest_cassette_dir")
-    base = item.config.rootpath / configured if configured else item.path.parent / "cassettes"
-    if cassette is None:
-        relative = Path(item.path.stem) / f"{_safe_name(item.name)}.yaml"
-    else:
-        relative = Path(cassette)
-        if relative.suffix not in (".yaml", ".yml"):
-            relative = relative.with_name(relative.name + ".yaml")
-    return relative if relative.is_absolute() else base / relative
-
-
 # ---------------------------------------------------------------------- fixtures and hooks
 
 
@@ -271,7 +246,7 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
         block_network=settings.block_network,
         upstream=_local_server_url(item.config),
     )
-    item.stash[_CASSETTE_PATH] = path
+    item.stash[ACTIVE_CASSETTE_PATH] = path
     item.stash[_ACTIVE] = active
     item.stash[_UNPLAYED] = settings.unplayed
     with active:
@@ -296,9 +271,4 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return result
 
 
-def active_cassette_path(item: pytest.Item) -> Path | None:
-    """The cassette path of a running test, for features that store files beside it."""
-    return item.stash.get(_CASSETTE_PATH, None)
-
-
-__all__ = ["active_cassette_path", "cassette", "cassette_path", "streamtest_config"]
+__all__ = ["cassette", "streamtest_config"]

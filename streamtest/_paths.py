@@ -1,0 +1,57 @@
+"""Where a test's files live: its cassette, and everything stored beside it (golden transcripts).
+
+One function decides, so the cassette fixture and the golden-transcript fixture
+can never disagree about a test's folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+__all__ = ["ACTIVE_CASSETTE_PATH", "cassette_path", "resolved_cassette_path", "safe_name"]
+
+ACTIVE_CASSETTE_PATH = pytest.StashKey[Path]()
+"""``item.stash`` key: the path of the cassette the ``cassette`` fixture opened."""
+
+_UNSAFE = re.compile(r"[^\w.\-\[\]]+")
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """A file-system-safe file name for a (possibly parametrized) test name."""
+    safe = _UNSAFE.sub("_", name).strip("._") or "test"
+    if len(safe) > _MAX_NAME:
+        safe = f"{safe[:100]}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
+    return safe
+
+
+def cassette_path(item: pytest.Item, cassette: str | None) -> Path:
+    """``<dir>/<module>/<Class.>test[param].yaml``, or the marker's ``cassette=`` name under ``<dir>``.
+
+    ``<dir>`` is the ``streamtest_cassette_dir`` ini value (relative to rootdir)
+    or ``cassettes/`` beside the test file.
+    """
+    configured = item.config.getini("streamtest_cassette_dir")
+    base = item.config.rootpath / configured if configured else item.path.parent / "cassettes"
+    if cassette is None:
+        classes = [node.name for node in item.listchain() if isinstance(node, pytest.Class)]
+        relative = Path(item.path.stem) / f"{safe_name('.'.join([*classes, item.name]))}.yaml"
+    else:
+        relative = Path(cassette)
+        if relative.suffix not in (".yaml", ".yml"):
+            relative = relative.with_name(relative.name + ".yaml")
+    return relative if relative.is_absolute() else base / relative
+
+
+def resolved_cassette_path(item: pytest.Item) -> Path:
+    """The active cassette's path, or where the test's cassette would be."""
+    active = item.stash.get(ACTIVE_CASSETTE_PATH, None)
+    if active is not None:
+        return active
+    marker = item.get_closest_marker("streamtest")
+    name = marker.kwargs.get("cassette") if marker is not None else None
+    return cassette_path(item, name if isinstance(name, str) else None)

@@ -1,0 +1,233 @@
+"""pytest hooks for transcripts: readable ``==`` failures and golden transcript files.
+
+``streamtest.plugin`` registers this module with ``pytest_plugins``. It adds:
+
+- ``pytest_assertrepr_compare``: ``assert transcript.tokens == [...]`` and
+  ``assert transcript_a == transcript_b`` print the two token streams one above
+  the other with a caret under the first difference (None for anything else, so
+  pytest's own explanation stays for other types);
+- the ``golden_transcript`` fixture: ``golden_transcript.check(transcript)``
+  compares the normalized transcript with a YAML file beside the test's cassette
+  (``<cassette stem>.transcript.yaml``). The update flag flows in one line, as in
+  syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> write; plain
+  ``pytest`` compares and fails with a diff; a missing file fails with the
+  command that records it. Files are written atomically (temp file + ``os.replace``).
+
+Where the cassette is comes from ``streamtest._paths``, the one place that
+decides it for the cassette fixture too.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
+from streamtest._paths import resolved_cassette_path
+
+if TYPE_CHECKING:
+    from streamtest._capture import Transcript
+
+__all__ = [
+    "GOLDEN_FORMAT_VERSION",
+    "GoldenTranscript",
+    "GoldenTranscriptError",
+    "golden_transcript",
+    "pytest_assertrepr_compare",
+]
+
+GOLDEN_FORMAT_VERSION = 1
+_FORMAT_KEY = "streamtest_transcript"
+_SUFFIX = ".transcript.yaml"
+_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".gz")
+_UNSAFE_RE = re.compile(r'[\s<>:"/\\|?*]+')
+_HEADER = "# streamtest golden transcript: written by `pytest --record`, compared by plain `pytest`.\n"
+
+
+# --------------------------------------------------------------------------- assertrepr
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> list[str] | None:
+    """Side-by-side token diffs when one side of ``==`` is a streamtest type.
+
+    https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_assertrepr_compare
+    """
+    if op != "==":
+        return None
+    from streamtest.assertions import assertrepr_lines
+
+    return assertrepr_lines(left, right)
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+def _golden_beside(cassette: Path, name: str | None) -> Path:
+    """``cassettes/mod/test.yaml`` -> ``cassettes/mod/test.transcript.yaml`` (or ``test.<name>...``)."""
+    stem = cassette.name
+    while stem.endswith(_CASSETTE_SUFFIXES):
+        stem = stem.rsplit(".", 1)[0]
+    return cassette.with_name(stem + (f".{name}" if name else "") + _SUFFIX)
+
+
+@functools.cache
+def _dumper() -> type:
+    """A SafeDumper that keeps token lists on one line and escapes newlines in place.
+
+    Lists of scalars (tokens, tags, ``langgraph_path``) print in flow style, so a
+    call's tokens read like its stream; strings holding control characters are
+    double-quoted, so ``"\\n\\n"`` stays one visible token instead of a multi-line scalar.
+    """
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML ships no type hints
+        pass
+
+    def represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+        flow = all(not isinstance(item, (dict, list)) for item in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    def represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        quoted = any(ch in data for ch in "\n\r\t") or not data.isprintable()
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if quoted else None)
+
+    _Dumper.add_representer(list, represent_list)
+    _Dumper.add_representer(str, represent_str)
+    return _Dumper
+
+
+def _dump(document: dict[str, Any]) -> str:
+    import yaml
+
+    body = yaml.dump(document, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    return _HEADER + str(body)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temp file in the same directory, fsync, ``os.replace``: no torn file on Ctrl-C or xdist."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class GoldenTranscript:
+    """Compares normalized transcripts with golden files, or writes them under ``--record``."""
+
+    def __init__(self, path_for: Callable[[str | None], Path], *, record: str | None, test_id: str) -> None:
+        if record not in (None, "none", "all", "missing"):
+            raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
+        self._path_for = path_for
+        self.record = None if record == "none" else record
+        self.test_id = test_id
+        self._checked: set[Path] = set()
+
+    @classmethod
+    def for_item(cls, item: pytest.Item, *, record: str | None) -> GoldenTranscript:
+        return cls(lambda name: _golden_beside(resolved_cassette_path(item), name), record=record, test_id=item.nodeid)
+
+    def path(self, name: str | None = None) -> Path:
+        """Where the golden file of this test (or of its check called ``name``) lives."""
+        return self._path_for(name)
+
+    def document(self, transcript: Transcript) -> dict[str, Any]:
+        """What the golden file holds: format version, stream options, records, final state."""
+        from streamtest._normalize import to_plain
+
+        normalized = transcript.normalized()
+        document: dict[str, Any] = {
+            _FORMAT_KEY: GOLDEN_FORMAT_VERSION,
+            "options": to_plain(dict(transcript.options)),
+            "events": normalized.records(),
+        }
+        if normalized.final_state is not None:
+            document["final_state"] = normalized.final_state
+        return document
+
+    def check(self, transcript: Transcript, *, name: str | None = None) -> None:
+        """Compare ``transcript`` (normalized) with the golden file; write it when recording.
+
+        ``name`` tells several checks in one test apart (``<test>.<name>.transcript.yaml``).
+        """
+        from streamtest._capture import Transcript
+
+        if not isinstance(transcript, Transcript):
+            raise UsageError(f"{transcript!r} is not a Transcript; pass what streamtest.capture() returned.")
+        if name is not None and (not isinstance(name, str) or not name or _UNSAFE_RE.search(name)):
+            raise UsageError(f"{name=} must be a non-empty name without spaces or path characters.")
+        path = self.path(name)
+        if path in self._checked:
+            raise UsageError(f"{path.name} was already checked in this test; pass name= to tell checks apart.")
+        self._checked.add(path)
+        document = self.document(transcript)
+        if self.record == "all" or (self.record == "missing" and not path.exists()):
+            _write_atomically(path, _dump(document))
+            return
+        if not path.exists():
+            raise GoldenTranscriptError(
+                path,
+                f"no golden transcript recorded for this test. Record it with "
+                f"`{RECORD_HINT}=missing {self.test_id}`.",
+            )
+        golden = self._load(path)
+        self._compare(path, golden, document)
+
+    def _load(self, path: Path) -> dict[str, Any]:
+        import yaml
+
+        try:
+            golden = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise GoldenTranscriptError(path, f"not YAML ({error}). Delete it and re-record with `{RECORD_HINT}`.") from None
+        if not isinstance(golden, dict) or not isinstance(golden.get("events"), list):
+            raise GoldenTranscriptError(path, f"not a golden transcript. Delete it and re-record with `{RECORD_HINT}`.")
+        if golden.get(_FORMAT_KEY) != GOLDEN_FORMAT_VERSION:
+            raise GoldenTranscriptError(
+                path,
+                f"golden transcript format {golden.get(_FORMAT_KEY)!r} is not supported (this streamtest "
+                f"reads {GOLDEN_FORMAT_VERSION}). Re-record with `{RECORD_HINT}=all {self.test_id}`.",
+            )
+        return golden
+
+    def _compare(self, path: Path, golden: dict[str, Any], document: dict[str, Any]) -> None:
+        from streamtest.assertions import StreamAssertionError, transcript_diff_lines
+
+        lines: list[str] = []
+        if golden.get("options") != document["options"]:
+            lines.append(f"stream options: golden {golden.get('options')!r}, actual {document['options']!r}")
+        lines += transcript_diff_lines(golden["events"], document["events"], labels=("golden", "actual"))
+        if golden.get("final_state") != document.get("final_state"):
+            lines.append(
+                f"final state: golden {golden.get('final_state')!r}, actual {document.get('final_state')!r}"
+            )
+        if lines:
+            raise StreamAssertionError(
+                f"the normalized transcript differs from {path}; if the change is intended, "
+                f"re-record it with `{RECORD_HINT}=all {self.test_id}`",
+                lines,
+            )
+
+
+@pytest.fixture
+def golden_transcript(request: pytest.FixtureRequest) -> GoldenTranscript:
+    """Check a transcript against the golden file beside this test's cassette.
+
+    ``golden_transcript.check(streamtest.capture(graph, inputs))``; record with
+    ``pytest --record``.
+    """
+    record = request.config.getoption("streamtest_record", default=None)
+    return GoldenTranscript.for_item(request.node, record=record)
