@@ -1,0 +1,20 @@
+"""The README's copyable property test runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _block_containing(needle: str) -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    (block,) = [b for b in blocks if needle in b]
+    return block
+
+
+def test_the_property_test_in_the_readme_passes() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_block_containing("def test_joke_tokens_add_up_to_the_state"), str(README), "exec"), namespace)  # noqa: S102
+    namespace["test_joke_tokens_add_up_to_the_state"]()  # type: ignore[operator]
