@@ -29,6 +29,9 @@ Facts this module relies on (xllamacpp 2026.10, checked on this machine):
   xllamacpp's server.cpp keeps process-wide state: a static ``shutdown_handler``, the
   stream-session manager, ``llama_backend_free`` in every clean-up). Stopping one and
   starting another, several times over, works.
+- A failed start leaves that state damaged: after one, the next server starts and stops,
+  but the one after it hangs forever in ``~Server`` (reproduced twice). So after a failed
+  start this module refuses to start llama.cpp again in the same process.
 
 Hence one llama.cpp server per process, shared: every ``LocalLLMServer`` with the same
 settings attaches to it (the plugin's recording server, a session fixture and a test's own
@@ -162,6 +165,8 @@ class _Shared:
 # fire on a thread that already holds the lock.
 _lock = threading.RLock()
 _shared: _Shared | None = None
+# Why llama.cpp failed to start in this process, if it did: no later start is safe.
+_failed_start: str | None = None
 
 
 def _release(shared: _Shared) -> None:
@@ -264,6 +269,13 @@ class LocalLLMServer:
                     "settings, or stop every LocalLLMServer first."
                 )
             if shared is None:
+                if _failed_start is not None:
+                    raise LocalServerError(
+                        f"an earlier llama.cpp start in this process failed ({_failed_start}); "
+                        "after a failed start llama.cpp's process-wide state is damaged and a later "
+                        "server can hang when stopped, so streamtest will not start another one here. "
+                        "Fix the cause and run in a new Python process."
+                    )
                 shared = _Shared(_start_server(xllamacpp, settings, verbose=self.verbose), "", settings)
                 shared.url = _checked_address(shared, settings)
                 _shared = shared
@@ -299,6 +311,7 @@ class LocalLLMServer:
 
 
 def _start_server(xllamacpp: Any, settings: tuple[str, int, int], *, verbose: bool) -> Any:
+    global _failed_start
     path, n_ctx, n_threads = settings
     params = xllamacpp.CommonParams()
     params.model.path = path
@@ -312,9 +325,10 @@ def _start_server(xllamacpp: Any, settings: tuple[str, int, int], *, verbose: bo
     try:
         return xllamacpp.Server(params)
     except Exception as exc:
+        _failed_start = f"model={path}, n_ctx={n_ctx}, n_threads={n_threads}: {exc}"
         raise LocalServerError(
-            f"llama.cpp failed to start (model={path}, n_ctx={n_ctx}, n_threads={n_threads}): {exc}. "
-            "LocalLLMServer(verbose=True) shows llama.cpp's own log."
+            f"llama.cpp failed to start ({_failed_start}). LocalLLMServer(verbose=True) shows "
+            "llama.cpp's own log; a new Python process is needed to try again."
         ) from exc
 
 

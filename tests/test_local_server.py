@@ -1,7 +1,8 @@
 """The embedded llama.cpp server, tested against the real thing.
 
-One server starts per module (about 1.5 s); one more starts and stops to prove the port
-closes. Requests ask for a handful of tokens so the whole file runs in a few seconds.
+The module's server starts once (about 1.5 s; it joins conftest's session server if that
+is running). llama.cpp allows one server per process, so the start/stop/port-closed
+lifecycle runs in a fresh interpreter. Requests ask for a few tokens only.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def server() -> Iterator[LocalLLMServer]:
 
 
 @pytest.fixture
-def client(server: LocalLLMServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url + "/v1", api_key="dummy", max_retries=0)
+def client(server: LocalLLMServer) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=server.base_url + "/v1", api_key="dummy", max_retries=0) as client:
+        yield client
 
 
 def _stream_text(client: openai.OpenAI, **kwargs: object) -> list[str]:
@@ -149,19 +151,21 @@ try:
 except LocalServerError as exc:
     out["base_url_error"] = str(exc)
 
+dropped = LocalLLMServer(n_ctx=256)
+url = dropped.start()
+del dropped  # collected without stop(): its finalizer lets go
+out["closed_after_collect"] = not accepts(url)
+
 broken = Path(sys.argv[1])
 broken.write_bytes(b"GGUF" + b"\0" * 64)  # right magic, nonsense header
 try:
     LocalLLMServer(model=broken).start()
 except LocalServerError as exc:
     out["start_error"] = str(exc)
-
-with LocalLLMServer(n_ctx=256) as again:  # neither the stop nor the failure broke llama.cpp
-    out["restarted"] = accepts(again.base_url)
-dropped = LocalLLMServer(n_ctx=256)
-url = dropped.start()
-del dropped  # collected without stop(): its finalizer lets go
-out["closed_after_collect"] = not accepts(url)
+try:  # llama.cpp is unreliable after a failed start: refused, not risked
+    LocalLLMServer(n_ctx=256).start()
+except LocalServerError as exc:
+    out["after_failure"] = str(exc)
 print(json.dumps(out))
 """
 
@@ -178,10 +182,10 @@ def test_last_stop_closes_the_port(tmp_path: Path) -> None:
     assert out["open"]
     assert out["closed_after_stop"]
     assert "not running" in out["base_url_error"]
+    assert out["closed_after_collect"]
     assert out["start_error"].startswith("llama.cpp failed to start (model=")
     assert "broken.gguf" in out["start_error"]
-    assert out["restarted"]
-    assert out["closed_after_collect"]
+    assert "an earlier llama.cpp start in this process failed" in out["after_failure"]
 
 
 def test_never_started_server_stops_quietly() -> None:
