@@ -25,8 +25,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import os
-import tempfile
 import threading
 import time
 import zlib
@@ -47,9 +45,10 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._files import atomic_write
 from streamtest._match import MATCH_ON, describe_mismatch
 from streamtest._network import blocked_network
-from streamtest._scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._scrub import DUMMY_API_KEY, ScrubPolicy, find_leaks, scrub_request, scrub_response
 from streamtest._sse import EventSplitter, split_events
 
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
@@ -176,7 +175,7 @@ class Cassette:
                 "Drop the header with the streamtest_drop_request_headers ini key, or remove the value "
                 "from the prompt."
             )
-        _atomic_write(self.path, text)
+        atomic_write(self.path, text)
 
     def __enter__(self) -> Cassette:
         return self.start()
@@ -269,6 +268,19 @@ def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
     request.headers["host"] = target.netloc.decode("ascii")
 
 
+def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
+    """Recording with streamtest's placeholder key would record a 401 from the provider."""
+    if request.headers.get("authorization") != f"Bearer {DUMMY_API_KEY}":
+        return
+    if upstream is not None and str(request.url).startswith(upstream):
+        return
+    raise UsageError(
+        f"recording {request.method} {request.url} needs a real API key, and OPENAI_API_KEY is not set "
+        "(streamtest put a placeholder there so clients can be built). Set OPENAI_API_KEY, or record "
+        "against the embedded server with `pytest --record --llm-server=local`."
+    )
+
+
 def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
     chunks = recorded.get("chunks")
     if chunks is None:
@@ -295,6 +307,7 @@ def _sync_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> 
             return _replayed_response(cassette._play(vcr_request), httpx_mod)
         tape = _Tape(cassette, vcr_request)
         _redirect(request, cassette.upstream, httpx_mod)
+        _refuse_dummy_key(request, cassette.upstream)
         response = real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
@@ -313,6 +326,7 @@ def _async_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) ->
             return _replayed_response(cassette._play(vcr_request), httpx_mod)
         tape = _Tape(cassette, vcr_request)
         _redirect(request, cassette.upstream, httpx_mod)
+        _refuse_dummy_key(request, cassette.upstream)
         response = await real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
@@ -481,30 +495,6 @@ def _stream_classes(httpx_mod: Any) -> Any:
 # ---------------------------------------------------------------------- entry points
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file 0600; a cassette is a normal file to commit.
-        os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def open_cassette(
     path: str | Path,
     *,
@@ -580,7 +570,9 @@ def play(*streams: Any) -> Iterator[Cassette]:
     Each stream is a sequence of SSE chunks (``bytes``, one event each), an
     object with a ``chunks`` attribute (what ``streamtest.strategies`` makes),
     or a response dict. Requests match in order whatever their body: a
-    generated stream is a cassette nobody recorded.
+    generated stream is a cassette nobody recorded. Concurrent requests (a
+    fan-out graph) therefore get the streams in the order they reach the
+    transport, which varies; replay a cassette (matched by body) for those.
     """
     responses = [_as_response(s) for s in streams]
     requests = [Request("POST", "http://streamtest.invalid/generated", b"", {}) for _ in responses]

@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["ScrubPolicy", "find_leaks", "scrub_request", "scrub_response"]
+__all__ = ["DUMMY_API_KEY", "ScrubPolicy", "find_leaks", "scrub_request", "scrub_response"]
+
+# Set as OPENAI_API_KEY when none is set, so clients built at import time exist.
+# Replay never sends it anywhere; recording refuses to send it to a real provider.
+DUMMY_API_KEY = "streamtest-dummy-key"
 
 DROP_REQUEST_HEADERS = frozenset(
     {

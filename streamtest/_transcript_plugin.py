@@ -20,9 +20,7 @@ decides it for the cassette fixture too.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
+from streamtest._files import atomic_write
 from streamtest._paths import resolved_cassette_path
 
 if TYPE_CHECKING:
@@ -110,21 +109,6 @@ def _dump(document: dict[str, Any]) -> str:
     return _HEADER + str(body)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, ``os.replace``: no torn file on Ctrl-C or xdist."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 class GoldenTranscript:
     """Compares normalized transcripts with golden files, or writes them under ``--record``."""
 
@@ -175,7 +159,7 @@ class GoldenTranscript:
         self._checked.add(path)
         document = self.document(transcript)
         if self.record == "all" or (self.record == "missing" and not path.exists()):
-            _write_atomically(path, _dump(document))
+            atomic_write(path, _dump(document))
             return
         if not path.exists():
             raise GoldenTranscriptError(
@@ -199,9 +183,15 @@ class GoldenTranscript:
             raise GoldenTranscriptError(
                 path,
                 f"golden transcript format {golden.get(_FORMAT_KEY)!r} is not supported (this streamtest "
-                f"reads {GOLDEN_FORMAT_VERSION}). Re-record with `{RECORD_HINT}=all {self.test_id}`.",
+                f"reads {GOLDEN_FORMAT_VERSION}). {self._refresh_hint(path)}",
             )
         return golden
+
+    def _refresh_hint(self, path: Path) -> str:
+        return (
+            f"delete {path.name} and run `{RECORD_HINT}=missing {self.test_id}` (replays the cassette, "
+            f"writes the golden), or `{RECORD_HINT} {self.test_id}` to re-record the cassette too."
+        )
 
     def _compare(self, path: Path, golden: dict[str, Any], document: dict[str, Any]) -> None:
         from streamtest.assertions import StreamAssertionError, transcript_diff_lines
@@ -216,8 +206,8 @@ class GoldenTranscript:
             )
         if lines:
             raise StreamAssertionError(
-                f"the normalized transcript differs from {path}; if the change is intended, "
-                f"re-record it with `{RECORD_HINT}=all {self.test_id}`",
+                f"the normalized transcript differs from {path}; if the change is intended: "
+                f"{self._refresh_hint(path)}",
                 lines,
             )
 

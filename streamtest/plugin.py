@@ -33,7 +33,6 @@ _RECORD_MODES = ("all", "missing")
 _UNPLAYED_CHOICES = ("fail", "warn")
 
 pytest_plugins = ["streamtest._transcript_plugin"]
-_DUMMY_KEY = "streamtest-dummy-key"
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
@@ -120,10 +119,13 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             url = server.start()
             early_config.stash[_SERVER] = server
             _set_env(saved, _SERVER_URL_ENV, url)
-    if not os.environ.get("OPENAI_API_KEY") and (not recording or namespace.streamtest_llm_server == "local"):
+    if not os.environ.get("OPENAI_API_KEY"):
         # Replay and the local server need no key, but openai clients built at
-        # import time refuse to exist without one.
-        _set_env(saved, "OPENAI_API_KEY", _DUMMY_KEY)
+        # import time refuse to exist without one. Recording refuses to send
+        # this placeholder to a real provider (see _recording._refuse_dummy_key).
+        from streamtest._scrub import DUMMY_API_KEY
+
+        _set_env(saved, "OPENAI_API_KEY", DUMMY_API_KEY)
 
 
 def _set_env(saved: dict[str, str | None], name: str, value: str) -> None:

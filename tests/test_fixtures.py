@@ -11,7 +11,8 @@ from streamtest import play
 from streamtest._cassette import dump, load_path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-CASSETTES = sorted(FIXTURES.rglob("*.yaml"))
+# Golden transcripts (*.transcript.yaml) live beside the cassettes; they are not cassettes.
+CASSETTES = sorted(p for p in FIXTURES.rglob("*.yaml") if not p.name.endswith(".transcript.yaml"))
 
 
 def test_the_project_has_recorded_fixtures() -> None:

@@ -229,6 +229,16 @@ def test_dummy_key_lets_import_time_clients_exist(pytester: pytest.Pytester, edg
     assert "OPENAI_API_KEY" not in os.environ
 
 
+def test_recording_without_a_key_says_what_to_do(pytester: pytest.Pytester, edge: EdgeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    _app(pytester)
+    result = pytester.runpytest("--record")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*UsageError: recording POST http://127.0.0.1:*/v1/chat/completions needs a real API key*--llm-server=local*"])
+    assert edge.connections == []
+    assert not (pytester.path / "cassettes").exists()
+
+
 def test_help_lists_options_and_ini_keys(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--record=[[]MODE[]]*", "*--llm-server={local}*", "*streamtest_cassette_dir*"])

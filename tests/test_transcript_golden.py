@@ -57,7 +57,8 @@ def test_a_changed_stream_fails_with_a_diff_and_the_rerecord_command(tmp_path: P
         golden(tmp_path, None).check(capture(broken, {"topic": "cats"}, stream_mode=["messages", "updates"]))
     message = str(caught.value)
     assert "the normalized transcript differs from" in message
-    assert "re-record it with `pytest --record=all tests/test_x.py::test_x`" in message
+    assert "delete test_x.transcript.yaml and run `pytest --record=missing tests/test_x.py::test_x`" in message
+    assert "or `pytest --record tests/test_x.py::test_x` to re-record the cassette too" in message
     assert "first difference in record 2 (messages call_model):" in message
     assert "first difference at token 4 (golden ' patches', actual ',')" in message
     assert "--- golden" in message and "+++ actual" in message
