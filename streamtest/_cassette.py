@@ -40,6 +40,7 @@ or ``base64``. Replay therefore delivers exactly the bytes that were recorded.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -331,12 +332,26 @@ def load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, Any
 
 
 def load_path(path: str | Path) -> tuple[list[Request], list[dict[str, Any]]]:
-    """Read and parse a cassette file."""
+    """Read and parse a cassette file.
+
+    Parsing is cached by (path, mtime, size): a suite replays the same cassette
+    in many tests, and YAML parsing is most of a replay's set-up cost. Callers
+    get fresh lists; the requests and response dicts inside are shared and
+    never mutated by the replay path.
+    """
+    stat = Path(path).stat()
+    requests, responses = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return list(requests), list(responses)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int, size: int) -> tuple[tuple[Request, ...], tuple[dict[str, Any], ...]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CassetteCorruptError(path, "the file is not UTF-8 text") from exc
-    return load(text, path)
+    requests, responses = load(text, path)
+    return tuple(requests), tuple(responses)
 
 
 def sse_response(chunks: Iterable[bytes], *, status: int = 200, reason: str = "OK") -> dict[str, Any]:

@@ -151,11 +151,6 @@ try:
 except LocalServerError as exc:
     out["base_url_error"] = str(exc)
 
-dropped = LocalLLMServer(n_ctx=256)
-url = dropped.start()
-del dropped  # collected without stop(): its finalizer lets go
-out["closed_after_collect"] = not accepts(url)
-
 broken = Path(sys.argv[1])
 broken.write_bytes(b"GGUF" + b"\0" * 64)  # right magic, nonsense header
 try:
@@ -182,7 +177,6 @@ def test_last_stop_closes_the_port(tmp_path: Path) -> None:
     assert out["open"]
     assert out["closed_after_stop"]
     assert "not running" in out["base_url_error"]
-    assert out["closed_after_collect"]
     assert out["start_error"].startswith("llama.cpp failed to start (model=")
     assert "broken.gguf" in out["start_error"]
     assert "an earlier llama.cpp start in this process failed" in out["after_failure"]
