@@ -17,9 +17,8 @@ See :mod:`streamtest._strategies` for how each one shrinks.
 
 from __future__ import annotations
 
+from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
 from streamtest._strategies import (
-    CI_PROFILE,
-    DEV_PROFILE,
     Chunking,
     GeneratedStream,
     ToolCall,
@@ -27,9 +26,7 @@ from streamtest._strategies import (
     chat_completion_streams,
     chunkings,
     json_objects,
-    load_ci_profile_if_ci,
     rechunkings,
-    register_profiles,
     responses_streams,
     sse_variations,
     tool_calls,
