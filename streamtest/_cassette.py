@@ -304,7 +304,7 @@ def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> st
 def load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, Any]]]:
     """Parse cassette text; errors name the file and what is wrong."""
     try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise CassetteCorruptError(path, f"not valid YAML ({exc})".replace("\n", " ")) from exc
     if not isinstance(document, dict):

@@ -173,7 +173,7 @@ def to_plain(value: Any) -> Any:
     if callable(model_dump):
         try:
             return to_plain(model_dump())
-        except Exception:  # noqa: BLE001 - a broken model_dump still deserves a repr
+        except Exception:
             pass
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
