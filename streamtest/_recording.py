@@ -29,7 +29,7 @@ import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ from streamtest._sse import EventSplitter, split_events
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
 
 
-class RecordMode(str, Enum):  # noqa: UP042 - str() of a member stays its value on 3.11
+class RecordMode(StrEnum):
     """``none``: replay only. ``all``: record every test from scratch. ``missing``: record absent cassettes."""
 
     NONE = "none"
