@@ -28,8 +28,22 @@ def test_sse_events_are_one_line_each_and_replay_exactly() -> None:
     text = dump([_REQ], [sse_response(chunks)])
     event_lines = [line for line in text.splitlines() if line.lstrip().startswith("- {")]
     assert len(event_lines) == len(chunks)
-    assert "text: '[DONE]'" in text
+    assert '- {"text":"[DONE]"}' in text
     assert _round_trip(sse_response(chunks))["chunks"] == chunks
+
+
+def test_events_edited_into_other_yaml_still_load() -> None:
+    """The JSON-lines fast path is only a fast path: block-style YAML events load the same."""
+    chunks = chat_chunks(["Why"])
+    text = dump([_REQ], [sse_response(chunks)])
+    header = "events:  # one JSON object per line"
+    head, _, tail = text.partition(header)
+    indent = head.rsplit("\n", 1)[1]
+    lines = [line[len(indent) + 2 :] for line in tail.strip("\n").split("\n")]
+    block = "".join(f"\n{indent}- t: 0.5\n{indent}  text: {json.dumps(json.loads(line).get('text', ''))}" if "text" in json.loads(line) else f"\n{indent}- {line}" for line in lines)
+    edited = head + "events:" + block + "\n"
+    loaded = load(edited, "edited.yaml")[1][0]
+    assert loaded["chunks"] == chunks
 
 
 _JSON_VALUES = st.recursive(
@@ -49,7 +63,7 @@ def _events(draw: st.DrawFn) -> bytes:
         data = json.dumps(value, **style)
         return ("".join(f"data: {line}{eol}" for line in data.split("\n")) + eol).encode()
     if kind == "text":
-        line = draw(st.text(alphabet=st.characters(exclude_characters="\r\n")))
+        line = draw(st.text(alphabet=st.characters(exclude_characters="\r\n", exclude_categories=("Cs",))))
         return f"data: {line}{eol}{eol}".encode()
     if kind == "comment":
         return f": ping{eol}{eol}".encode()

@@ -46,7 +46,7 @@ def test_chat_completions_stream_replays_the_recorded_tokens(llm_server: str, tm
 def test_replay_serves_one_recorded_event_per_chunk(llm_server: str, tmp_path: Path) -> None:
     path = tmp_path / "raw.yaml"
     body = {"model": "m", "messages": PROMPT, "stream": True, "max_tokens": 6}
-    with use_cassette(path, record="all"), httpx2.Client() as http:
+    with use_cassette(path, record="all"), httpx2.Client(timeout=120) as http:
         with http.stream("POST", llm_server + "/v1/chat/completions", json=body) as response:
             live = b"".join(response.iter_raw())
     (recorded,) = load_path(path)[1]
@@ -92,7 +92,7 @@ def test_responses_api_stream_and_plain_json(llm_server: str, tmp_path: Path) ->
         recorded = run()
     text = path.read_text()
     assert "raw:" not in text  # every typed event is stored as fields, one per line
-    assert ", event: response.output_text.delta, data: {type: response.output_text.delta" in text
+    assert '"event":"response.output_text.delta","data":{"type":"response.output_text.delta"' in text
     assert "event: response.output_text.delta\ndata: " in "".join(c.decode() for c in load_path(path)[1][0]["chunks"])
     with use_cassette(path):
         assert run() == recorded
