@@ -238,6 +238,18 @@ def _check_tokens_arg(expected: object) -> list[str]:
 # --------------------------------------------------------------------------- token order
 
 
+def _tokens_under_test(
+    transcript: Transcript, expected: Sequence[str], tag: str | None, node: str | None, mode: str | None
+) -> tuple[Transcript, list[str], Tokens]:
+    """The filtered view, the expected tokens (validated) and the view's tokens; an empty view fails."""
+    view = _view(transcript, tag, node, mode)
+    want = _check_tokens_arg(expected)
+    actual = view.tokens
+    if want and not actual:
+        _require_tokens(view, "tokens")
+    return view, want, actual
+
+
 def assert_tokens(
     transcript: Transcript,
     expected: Sequence[str],
@@ -247,11 +259,7 @@ def assert_tokens(
     mode: str | None = None,
 ) -> None:
     """The view's tokens are exactly ``expected``, in canonical order (empty chunks left out)."""
-    view = _view(transcript, tag, node, mode)
-    want = _check_tokens_arg(expected)
-    actual = view.tokens
-    if want and not actual:
-        _require_tokens(view, "tokens")
+    view, want, actual = _tokens_under_test(transcript, expected, tag, node, mode)
     if actual != want:
         raise StreamAssertionError(_title("tokens", view) + " differ", token_diff_lines(want, actual))
 
@@ -265,11 +273,7 @@ def assert_tokens_in_order(
     mode: str | None = None,
 ) -> None:
     """``expected`` appear in the view's tokens in this order; other tokens may come between."""
-    view = _view(transcript, tag, node, mode)
-    want = _check_tokens_arg(expected)
-    actual = view.tokens
-    if want and not actual:
-        _require_tokens(view, "tokens")
+    view, want, actual = _tokens_under_test(transcript, expected, tag, node, mode)
     position = 0
     for n, token in enumerate(want):
         try:
