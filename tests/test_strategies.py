@@ -572,3 +572,10 @@ def test_ci_profile_loads_only_on_ci() -> None:
         assert settings().derandomize is True
     finally:
         settings.load_profile(current)
+
+
+@given(responses_streams("", tool_calls=st.lists(tool_calls(), min_size=1, max_size=2)))
+def test_a_tool_call_only_responses_stream_has_no_text_deltas(stream: GeneratedStream) -> None:
+    """Found by the derandomized CI profile: empty text plus a drawn empty delta claimed a delta never sent."""
+    assert stream.deltas == ()
+    assert not [p for p in stream.payloads if p["type"] == "response.output_text.delta"]

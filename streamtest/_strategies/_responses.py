@@ -90,6 +90,9 @@ def _responses_streams(
     calls = draw_calls(draw, tool_calls, max_size=max_size)
     response_id = draw_id(draw, "resp_", 48)
     created = draw(st.integers(1_700_000_000, 1_800_000_000))
+    if not value and calls:
+        # A tool-call-only response has no message item, so no text deltas at all.
+        deltas = deltas[:0]
     completion = sum(1 for piece in deltas if piece) + sum(len(call.deltas) for call in calls)
     usage = draw_usage(draw, completion)
 
