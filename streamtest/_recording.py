@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
 import threading
 import time
 import zlib
@@ -72,6 +73,24 @@ class RecordMode(StrEnum):
             raise UsageError(f"record mode {value!r} is not one of {choices}") from None
 
 
+# vcrpy's patcher groups and the module each imports; a group whose library is
+# not installed is skipped, because vcrpy would retry the failed import (a
+# search of sys.path) on every cassette start.
+_PATCHER_MODULES = {
+    "requests": "requests",
+    "boto3": "botocore",
+    "urllib3": "urllib3",
+    "httplib2": "httplib2",
+    "tornado": "tornado",
+    "aiohttp": "aiohttp",
+}
+
+
+@functools.cache
+def _absent_libraries() -> tuple[str, ...]:
+    return tuple(group for group, module in _PATCHER_MODULES.items() if importlib.util.find_spec(module) is None)
+
+
 # Hosts that --llm-server=local stands in for while recording.
 _PROVIDER_HOSTS = frozenset({"api.openai.com"})
 
@@ -116,7 +135,7 @@ class Cassette:
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
             custom_patches=tuple(self._patches()),
-            skip_patchers=("httpx", "httpx2"),
+            skip_patchers=("httpx", "httpx2", *_absent_libraries()),
         )
         self._vcr.data.extend(zip(requests, responses, strict=True))
         self._vcr.rewound = True  # vcrpy replays only from a cassette it considers loaded
