@@ -41,7 +41,7 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             state.connections.append(self.path)
             length = int(self.headers.get("content-length", 0))
             state.bodies.append(self.rfile.read(length))

@@ -8,6 +8,7 @@ lifecycle runs in a fresh interpreter. Requests ask for a few tokens only.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -183,10 +184,17 @@ def test_last_stop_closes_the_port(tmp_path: Path) -> None:
 
 
 def test_never_started_server_stops_quietly() -> None:
-    server = LocalLLMServer()
+    server = LocalLLMServer(n_threads=2)
     server.stop()
     assert not server.running
     assert repr(server) == "<LocalLLMServer stopped n_ctx=2048 n_threads=2>"
+
+
+def test_default_threads_leave_a_core_for_the_test_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert LocalLLMServer().n_threads == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert LocalLLMServer().n_threads == 2
 
 
 # --- failures -----------------------------------------------------------------------------

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from vcr.matchers import requests_match
 from vcr.request import Request
 
 from streamtest._match import MATCH_ON, describe_mismatch, json_body
-from vcr.matchers import requests_match
 
 
 def _req(body: bytes, uri: str = "https://api.openai.com/v1/chat/completions", method: str = "POST") -> Request:
