@@ -316,17 +316,26 @@ def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
     )
 
 
+def _intercept(cassette: Cassette, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, _Tape | None]:
+    """What both stubs do before the transport: replay from the cassette, or get ready to record.
+
+    Returns ``(replayed response, None)`` or ``(None, tape)``.
+    """
+    request.stream = httpx_mod.ByteStream(body)
+    vcr_request = _vcr_request(request, body)
+    if not cassette.recording:
+        return _replayed_response(cassette._play(vcr_request), httpx_mod), None
+    _redirect(request, cassette.upstream, httpx_mod)
+    _refuse_dummy_key(request, cassette.upstream)
+    return None, _Tape(cassette, vcr_request)
+
+
 def _sync_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
     @functools.wraps(real)
     def handle_request(transport: Any, request: Any) -> Any:
-        body = b"".join(request.stream)
-        request.stream = httpx_mod.ByteStream(body)
-        vcr_request = _vcr_request(request, body)
-        if not cassette.recording:
-            return _replayed_response(cassette._play(vcr_request), httpx_mod)
-        tape = _Tape(cassette, vcr_request)
-        _redirect(request, cassette.upstream, httpx_mod)
-        _refuse_dummy_key(request, cassette.upstream)
+        replayed, tape = _intercept(cassette, request, b"".join(request.stream), httpx_mod)
+        if tape is None:
+            return replayed
         response = real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
@@ -338,14 +347,9 @@ def _sync_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> 
 def _async_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
     @functools.wraps(real)
     async def handle_async_request(transport: Any, request: Any) -> Any:
-        body = b"".join([part async for part in request.stream])
-        request.stream = httpx_mod.ByteStream(body)
-        vcr_request = _vcr_request(request, body)
-        if not cassette.recording:
-            return _replayed_response(cassette._play(vcr_request), httpx_mod)
-        tape = _Tape(cassette, vcr_request)
-        _redirect(request, cassette.upstream, httpx_mod)
-        _refuse_dummy_key(request, cassette.upstream)
+        replayed, tape = _intercept(cassette, request, b"".join([part async for part in request.stream]), httpx_mod)
+        if tape is None:
+            return replayed
         response = await real(transport, request)
         tape.begin(response)
         response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)

@@ -7,6 +7,15 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Import every streamtest module up front. pytester's in-process runs (tests/test_plugin.py)
+# drop the modules first imported during a run from sys.modules afterwards; a module imported
+# again later is a second copy, and its classes (Transcript...) fail isinstance checks against
+# the first copy's. Importing them here, before any pytester run, keeps one copy.
+import streamtest._capture
+import streamtest._recording
+import streamtest._transcript_plugin
+import streamtest.assertions
+import streamtest.strategies  # noqa: F401
 from streamtest._profiles import load_ci_profile_if_ci
 
 # Shared CI machines stall now and then; a slow first draw is not a bug in a strategy.
