@@ -23,7 +23,7 @@ from streamtest._strategies._arguments import (
 )
 from streamtest._strategies._chunking import draw_chunking
 from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
-from streamtest._strategies._types import DEFAULT_MODEL, RESPONSES, GeneratedStream, ToolCall, Usage
+from streamtest._strategies._types import DEFAULT_MODEL, RESPONSES, Chunking, GeneratedStream, ToolCall, Usage
 from streamtest._strategies._wire import draw_id, dumps, encode_all
 
 __all__ = ["responses_streams"]
@@ -92,7 +92,7 @@ def _responses_streams(
     created = draw(st.integers(1_700_000_000, 1_800_000_000))
     if not value and calls:
         # A tool-call-only response has no message item, so no text deltas at all.
-        deltas = deltas[:0]
+        deltas = Chunking()
     completion = sum(1 for piece in deltas if piece) + sum(len(call.deltas) for call in calls)
     usage = draw_usage(draw, completion)
 
