@@ -19,7 +19,7 @@ from typing import Any
 
 from vcr.matchers import requests_match
 
-__all__ = ["MATCH_ON", "body_value", "describe_mismatch", "json_body", "pretty_body"]
+__all__ = ["MATCH_ON", "body_value", "describe_mismatch", "json_body", "method", "pretty_body"]
 
 
 def body_value(request: Any) -> Any:
@@ -48,12 +48,13 @@ def _path(r1: Any, r2: Any) -> None:
         raise AssertionError(f"path {r1.path!r} != {r2.path!r}")
 
 
-def _method(r1: Any, r2: Any) -> None:
+def method(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: same HTTP method."""
     if r1.method != r2.method:
         raise AssertionError(f"method {r1.method!r} != {r2.method!r}")
 
 
-MATCH_ON = (_method, _path, json_body)
+MATCH_ON = (method, _path, json_body)
 
 
 def pretty_body(request: Any) -> list[str]:

@@ -47,7 +47,7 @@ from streamtest._exceptions import (
     UsageError,
 )
 from streamtest._files import atomic_write
-from streamtest._match import MATCH_ON, describe_mismatch
+from streamtest._match import MATCH_ON, describe_mismatch, method
 from streamtest._network import blocked_network
 from streamtest._scrub import DUMMY_API_KEY, ScrubPolicy, find_leaks, scrub_request, scrub_response
 from streamtest._sse import EventSplitter, split_events
@@ -581,11 +581,6 @@ def _as_response(stream: Any) -> dict[str, Any]:
     return sse_response(chunks)
 
 
-def _method_only(r1: Any, r2: Any) -> None:
-    if r1.method != r2.method:
-        raise AssertionError("method differs")
-
-
 @contextlib.contextmanager
 def play(*streams: Any) -> Iterator[Cassette]:
     """Serve ``streams`` to the next HTTP requests, in order, through the replay path.
@@ -604,7 +599,7 @@ def play(*streams: Any) -> Iterator[Cassette]:
         recording=False,
         requests=requests,
         responses=responses,
-        match_on=(_method_only,),
+        match_on=(method,),
         rerecord_hint="(generated streams: give play() one stream per request)",
         block_network=False,
     )
