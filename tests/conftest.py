@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+import streamtest._plugin.golden
+import streamtest._replay.cassette
+
 # Import every streamtest module up front. pytester's in-process runs (tests/test_plugin.py)
 # drop the modules first imported during a run from sys.modules afterwards; a module imported
 # again later is a second copy, and its classes (Transcript...) fail isinstance checks against
 # the first copy's. Importing them here, before any pytester run, keeps one copy.
-import streamtest._capture
-import streamtest._recording
-import streamtest._transcript_plugin
+import streamtest._transcript.capture
 import streamtest.assertions
 import streamtest.strategies  # noqa: F401
 from streamtest._profiles import load_ci_profile_if_ci
@@ -28,7 +29,22 @@ load_ci_profile_if_ci()
 @pytest.fixture(scope="session")
 def llm_server() -> Iterator[str]:
     """Base URL (no /v1) of the embedded llama.cpp server with Gemma 3 270M."""
-    from streamtest._local_server import LocalLLMServer
+    from streamtest._server.local import LocalLLMServer
 
     with LocalLLMServer() as server:
         yield server.base_url
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, with cassetter's plugin kept out of its runs.
+
+    cassetter (a benchmark peer, extra ``bench``) and pytest-recording both define
+    ``--record-mode``, so a pytest run that loads both fails at start-up. pytester clears
+    PYTEST_ADDOPTS when it starts; set it again for the runs it makes.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("cassetter") is not None:
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cassetter")
+    return pytester
