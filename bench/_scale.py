@@ -38,7 +38,7 @@ _REQUEST = CapturedRequest(
 def row4(ctx: Context) -> RowResult:
     import vcr.cassette
 
-    from streamtest._recording import open_cassette
+    from streamtest._replay.cassette import open_cassette
 
     sizes = (100, 2_000) if ctx.quick else (100, 10_000, 100_000)
     source = ctx.source()

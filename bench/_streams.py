@@ -120,7 +120,7 @@ def _is_content(event: bytes) -> bool:
 
 
 def source_path() -> Path:
-    from streamtest._local_server import cache_dir
+    from streamtest._server.local import cache_dir
 
     return cache_dir() / "bench" / f"source-{SOURCE_TOKENS}.json"
 
@@ -157,8 +157,8 @@ def load_source(*, refresh: bool = False, log: Callable[[str], None] = print) ->
 def _record_source(log: Callable[[str], None]) -> Source:
     import httpx2
 
-    from streamtest._local_server import LocalLLMServer
-    from streamtest._sse import EventSplitter
+    from streamtest._server.local import LocalLLMServer
+    from streamtest._wire.sse import EventSplitter
 
     started = time.perf_counter()
     responses: list[dict[str, Any]] = []
@@ -356,8 +356,8 @@ def _vcr_request(request: CapturedRequest) -> Any:
 
 def streamtest_text(requests: Sequence[CapturedRequest], streams: Sequence[Stream]) -> str:
     """Cassette text in streamtest's format, from streamtest's own serializer and scrubber."""
-    from streamtest._cassette import dump, sse_response
-    from streamtest._scrub import ScrubPolicy, scrub_request
+    from streamtest._cassette.format import dump, sse_response
+    from streamtest._cassette.scrub import ScrubPolicy, scrub_request
 
     policy = ScrubPolicy()
     vcr_requests = [scrub_request(_vcr_request(r), policy) for r in requests]

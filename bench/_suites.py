@@ -233,7 +233,7 @@ def _decompose(ctx: Context, folder: Path) -> list[str]:
     """The cassette machinery of one test, timed in this process: where the added milliseconds go."""
     import vcr
 
-    from streamtest._recording import open_cassette
+    from streamtest._replay.cassette import open_cassette
 
     plain = vcr.VCR(record_mode="none")
     fresh = FreshCopies()

@@ -42,7 +42,7 @@ PROMPT: list[Any] = [{"role": "user", "content": "Tell me a long story about a c
 
 
 def row5(ctx: Context) -> RowResult:
-    from streamtest._local_server import LocalLLMServer
+    from streamtest._server.local import LocalLLMServer
 
     tokens = ctx.pick(10, 100)
     folder = ctx.workdir / "row5"

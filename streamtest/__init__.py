@@ -27,24 +27,24 @@ from streamtest._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from streamtest._capture import StreamEvent, Tokens, Transcript, acapture, capture
-    from streamtest._cassette import Interaction
-    from streamtest._recording import Cassette, RecordMode, play, use_cassette
+    from streamtest._cassette.interaction import Interaction
+    from streamtest._replay.cassette import Cassette, RecordMode, play, use_cassette
+    from streamtest._transcript.capture import StreamEvent, Tokens, Transcript, acapture, capture
     from streamtest.assertions import StreamAssertionError, checkpoint_ns_of
 
 _LAZY = {
-    "capture": "streamtest._capture",
-    "acapture": "streamtest._capture",
-    "Transcript": "streamtest._capture",
-    "StreamEvent": "streamtest._capture",
-    "Tokens": "streamtest._capture",
+    "capture": "streamtest._transcript.capture",
+    "acapture": "streamtest._transcript.capture",
+    "Transcript": "streamtest._transcript.capture",
+    "StreamEvent": "streamtest._transcript.capture",
+    "Tokens": "streamtest._transcript.capture",
     "StreamAssertionError": "streamtest.assertions",
     "checkpoint_ns_of": "streamtest.assertions",
-    "Interaction": "streamtest._cassette",
-    "Cassette": "streamtest._recording",
-    "RecordMode": "streamtest._recording",
-    "play": "streamtest._recording",
-    "use_cassette": "streamtest._recording",
+    "Interaction": "streamtest._cassette.interaction",
+    "Cassette": "streamtest._replay.cassette",
+    "RecordMode": "streamtest._replay.cassette",
+    "play": "streamtest._replay.cassette",
+    "use_cassette": "streamtest._replay.cassette",
 }
 
 __all__ = [

@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from streamtest._exceptions import UsageError
-from streamtest._paths import ACTIVE_CASSETTE_PATH, cassette_path
+from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, cassette_path
 
 if TYPE_CHECKING:
-    from streamtest._local_server import LocalLLMServer  # noqa: F401 - used in a string annotation
-    from streamtest._recording import Cassette
+    from streamtest._replay.cassette import Cassette
+    from streamtest._server.local import LocalLLMServer  # noqa: F401 - used in a string annotation
 
 _RECORD_MODES = ("all", "missing")
 _UNPLAYED_CHOICES = ("fail", "warn")
 
-pytest_plugins = ["streamtest._transcript_plugin"]
+pytest_plugins = ["streamtest._plugin.golden"]
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
@@ -101,7 +101,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     ``--record=all tests/``. Apps build their models and clients at import
     time (as the seed does), so the local server must run and a key must exist
     before conftest files are imported. Requests are pointed at the server by
-    the recording transport, not by OPENAI_BASE_URL (see ``_recording._redirect``).
+    the recording transport, not by OPENAI_BASE_URL (see ``streamtest._replay.transport``).
     """
     for index, arg in enumerate(args[:-1]):
         if arg == "--record" and args[index + 1] not in _RECORD_MODES:
@@ -113,7 +113,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     if recording and namespace.streamtest_llm_server == "local":
         url = os.environ.get(_SERVER_URL_ENV)
         if url is None:  # the xdist controller starts one server; workers inherit its URL
-            from streamtest._local_server import LocalLLMServer
+            from streamtest._server.local import LocalLLMServer
 
             server = LocalLLMServer()
             url = server.start()
@@ -123,7 +123,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         # Replay and the local server need no key, but openai clients built at
         # import time refuse to exist without one. Recording refuses to send
         # this placeholder to a real provider (see _recording._refuse_dummy_key).
-        from streamtest._scrub import DUMMY_API_KEY
+        from streamtest._cassette.scrub import DUMMY_API_KEY
 
         _set_env(saved, "OPENAI_API_KEY", DUMMY_API_KEY)
 
@@ -227,8 +227,8 @@ def streamtest_config() -> dict[str, Any]:
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
-    from streamtest._recording import open_cassette
-    from streamtest._scrub import ScrubPolicy
+    from streamtest._cassette.scrub import ScrubPolicy
+    from streamtest._replay.cassette import open_cassette
 
     item = request.node
     settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))

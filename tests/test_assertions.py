@@ -9,8 +9,8 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from streamtest import assertions as A
-from streamtest._capture import Tokens, Transcript, capture
 from streamtest._exceptions import UsageError
+from streamtest._transcript.capture import Tokens, Transcript, capture
 from tests.test_transcript_fakes import JOKE, POEM, FakeInteraction, custom_graph, fanout_graph, joke_poem_graph
 
 
@@ -350,7 +350,7 @@ def test_assertrepr_lines_only_for_our_types() -> None:
 def test_pytest_shows_side_by_side_token_diffs(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from streamtest._capture import Transcript
+        from streamtest._transcript.capture import Transcript
 
         def t(*tokens):
             return Transcript.from_stream(list(tokens), stream_mode="custom")
@@ -363,7 +363,7 @@ def test_pytest_shows_side_by_side_token_diffs(pytester: pytest.Pytester) -> Non
         """
     )
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    result = pytester.runpytest("-p", "streamtest._transcript_plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "streamtest._plugin.golden", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [

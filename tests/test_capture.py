@@ -12,8 +12,8 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler, CallbackManager
 from langchain_core.messages import AIMessage, AIMessageChunk
 
-from streamtest._capture import StreamEvent, StreamShapeError, Tokens, Transcript, acapture, capture
 from streamtest._exceptions import StreamtestError, UsageError
+from streamtest._transcript.capture import StreamEvent, StreamShapeError, Tokens, Transcript, acapture, capture
 from tests.test_transcript_fakes import (
     JOKE,
     POEM,

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from vcr.request import Request
 
 from streamtest import CassetteCorruptError, CassetteVersionError
-from streamtest._cassette import Interaction, dump, load, sse_response
+from streamtest._cassette.format import dump, load, sse_response
+from streamtest._cassette.interaction import Interaction
 from tests.edge_server import chat_chunks
 
 _REQ = Request("POST", "https://api.openai.com/v1/chat/completions", b'{"model":"m","stream":true}', {"content-type": "application/json"})

@@ -8,7 +8,7 @@ import httpx2
 import pytest
 
 from streamtest import play
-from streamtest._cassette import dump, load_path
+from streamtest._cassette.format import dump, load_path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Golden transcripts (*.transcript.yaml) live beside the cassettes; they are not cassettes.

@@ -22,7 +22,7 @@ import openai
 import pytest
 
 from streamtest._exceptions import LocalServerError, UsageError
-from streamtest._local_server import MODEL_FILENAME, MODEL_NAME, LocalLLMServer, cache_dir, model_path
+from streamtest._server.local import MODEL_FILENAME, MODEL_NAME, LocalLLMServer, cache_dir, model_path
 
 PROMPT = [{"role": "user", "content": "Write a joke about cats"}]
 
@@ -129,7 +129,7 @@ import json, socket, sys
 from pathlib import Path
 from urllib.parse import urlsplit
 from streamtest._exceptions import LocalServerError
-from streamtest._local_server import LocalLLMServer
+from streamtest._server.local import LocalLLMServer
 
 def accepts(url):
     parts = urlsplit(url)
@@ -224,7 +224,7 @@ def test_bad_arguments_show_the_value(kwargs: dict[str, int]) -> None:
 
 
 def test_module_import_does_not_load_xllamacpp() -> None:
-    code = "import sys, streamtest._local_server; print('xllamacpp' in sys.modules)"
+    code = "import sys, streamtest._server.local; print('xllamacpp' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

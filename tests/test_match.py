@@ -6,7 +6,7 @@ import pytest
 from vcr.matchers import requests_match
 from vcr.request import Request
 
-from streamtest._match import MATCH_ON, describe_mismatch, json_body
+from streamtest._cassette.match import MATCH_ON, describe_mismatch, json_body
 
 
 def _req(body: bytes, uri: str = "https://api.openai.com/v1/chat/completions", method: str = "POST") -> Request:

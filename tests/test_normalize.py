@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessageChunk
 
-from streamtest._normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
+from streamtest._transcript.normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
 
 TASK_A = "6ddc5f0f-1dd0-325d-3014-f949286ce595"
 TASK_B = "3fa3fbe1-39d8-5209-dd77-0da38d4cc1c9"

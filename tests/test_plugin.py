@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from streamtest._cassette import load_path
+from streamtest._cassette.format import load_path
 from tests.edge_server import EdgeServer, Route, chat_chunks, edge_server
 
 APP = """

@@ -376,7 +376,7 @@ def _capture_api() -> Any:
     capture = getattr(streamtest, "capture", None)
     if capture is None:
         try:
-            from streamtest._capture import capture
+            from streamtest._transcript.capture import capture
         except ImportError:
             pytest.skip("streamtest.capture is not there yet")
     return capture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vcr.request import Request
 
-from streamtest._scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
 
 
 def _request(uri: str = "https://api.openai.com/v1/chat/completions", **headers: str) -> Request:

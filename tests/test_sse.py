@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamtest._sse import EventSplitter, encode_event, parse_event, split_events
+from streamtest._wire.sse import EventSplitter, encode_event, parse_event, split_events
 
 _LINE_PIECES = st.sampled_from([b"data: {\"a\":1}", b"event: x", b": ping", b"id: 7", b"data: \xc3\xa9", b"", b"data:"])
 _EOL = st.sampled_from([b"\n", b"\r\n", b"\r"])

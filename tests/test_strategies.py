@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import streamtest
 from streamtest import strategies as S
-from streamtest._sse import parse_event, split_events
+from streamtest._wire.sse import parse_event, split_events
 from streamtest.strategies import (
     Chunking,
     GeneratedStream,

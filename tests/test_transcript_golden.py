@@ -10,9 +10,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamtest._capture import Transcript, capture
 from streamtest._exceptions import StreamtestError, UsageError
-from streamtest._transcript_plugin import GoldenTranscript, GoldenTranscriptError, _dump, _golden_beside
+from streamtest._plugin.golden import GoldenTranscript, GoldenTranscriptError, _dump, _golden_beside
+from streamtest._transcript.capture import Transcript, capture
 from streamtest.assertions import StreamAssertionError
 from tests.test_transcript_fakes import JOKE, fanout_graph, joke_poem_graph
 
@@ -149,7 +149,7 @@ def test_golden_file_sits_beside_the_cassette(cassette: str, name: str | None, e
 
 
 INNER_TEST = """
-from streamtest._capture import capture
+from streamtest._transcript.capture import capture
 from tests.test_transcript_fakes import joke_poem_graph
 
 class TestSeed:
@@ -162,7 +162,7 @@ class TestSeed:
 def test_fixture_records_with_record_flag_and_compares_without(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_inner=INNER_TEST)
-    args = ["-p", "streamtest._transcript_plugin", "-p", "no:cacheprovider"]
+    args = ["-p", "streamtest._plugin.golden", "-p", "no:cacheprovider"]
     result = pytester.runpytest(*args)
     result.assert_outcomes(errors=0, failed=1)
     result.stdout.fnmatch_lines(["*no golden transcript recorded*`pytest --record=missing test_inner.py::TestSeed::test_golden`*"])

@@ -17,7 +17,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from streamtest import ReplayMismatchError, UnplayedInteractionsError, play, use_cassette
-from streamtest._cassette import load_path
+from streamtest._cassette.format import load_path
 from tests.edge_server import Route, chat_chunks, edge_server
 
 PROMPT = [{"role": "user", "content": "Write a joke about cats"}]

@@ -4,7 +4,8 @@ In memory a cassette is vcrpy's: a list of ``vcr.request.Request`` and response
 dicts. Our response dicts carry vcrpy's keys (``status``, ``headers``,
 ``body.string``) plus three of ours:
 
-- ``chunks``: the replay units, one SSE event each (``b"".join(chunks) == body``);
+- ``chunks``: the replay units, one frame each (an SSE event: see
+  ``streamtest._wire.framing``; ``b"".join(chunks) == body``);
 - ``offsets``: seconds from the request to each chunk's arrival while recording;
 - ``stream_error``: ``{"type", "message"}`` when the upstream stream broke.
 
@@ -51,18 +52,18 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 from vcr.request import Request
 
+from streamtest._cassette.events import decode_events, encode_events
+from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError
-from streamtest._sse import SSEEvent, encode_event, parse_event, split_events
+from streamtest._wire.framing import FRAMINGS, Framing, framing_for
 
-__all__ = ["FORMAT_VERSION", "Interaction", "dump", "interactions_of", "is_event_stream", "load", "load_path", "sse_response"]
+__all__ = ["FORMAT_VERSION", "body_bytes", "dump", "framing_of", "load", "load_path", "sse_response", "try_json"]
 
 FORMAT_VERSION = 1
 _VERSION_KEY = "streamtest_format"
@@ -73,37 +74,6 @@ try:  # libyaml is ~10x faster on large cassettes; fall back to pure Python.
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
-
-_EOL_NAMES = {"\n": "lf", "\r\n": "crlf", "\r": "cr"}
-_EOLS = {name: eol for eol, name in _EOL_NAMES.items()}
-
-# JSON encodings seen from real providers; the first that reproduces the bytes wins.
-_JSON_STYLES: dict[str, dict[str, Any]] = {
-    "compact": {"separators": (",", ":"), "ensure_ascii": False},
-    "compact-ascii": {"separators": (",", ":"), "ensure_ascii": True},
-    "spaced": {"ensure_ascii": False},
-    "spaced-ascii": {"ensure_ascii": True},
-    "indent2": {"indent": 2, "ensure_ascii": False},
-    "indent2-ascii": {"indent": 2, "ensure_ascii": True},
-}
-
-
-# One encoder per style: json.dumps with options builds a new encoder on every call,
-# which was a quarter of a cassette's load time (bench row 3's profile).
-_ENCODERS = {name: json.JSONEncoder(**options) for name, options in _JSON_STYLES.items()}
-
-
-def _json_style(text: str) -> str | None:
-    """The style under which ``text`` re-encodes to itself, or ``None``."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    for name, encoder in _ENCODERS.items():
-        if encoder.encode(value) == text:
-            return name
-    return None
-
 
 _EVENTS_HEADER = "events:  # one JSON object per line"
 _EVENTS_TAG = "!streamtest/json-lines"
@@ -159,7 +129,7 @@ def _encode_body(raw: bytes) -> dict[str, Any]:
         return {"base64": base64.b64encode(raw).decode("ascii")}
     if not text:
         return {"text": ""}
-    style = _json_style(text)
+    style = json_style(text)
     if style is not None:
         return {"json": json.loads(text), "json_style": style}
     return {"text": text}
@@ -169,7 +139,7 @@ def _decode_body(entry: Any, where: str) -> bytes:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a mapping")
     if "json" in entry:
-        encoder = _ENCODERS.get(entry.get("json_style", "compact"))
+        encoder = ENCODERS.get(entry.get("json_style", "compact"))
         if encoder is None:
             raise ValueError(f"{where} has unknown json_style {entry.get('json_style')!r}")
         return encoder.encode(entry["json"]).encode("utf-8")
@@ -178,70 +148,6 @@ def _decode_body(entry: Any, where: str) -> bytes:
     if "base64" in entry:
         return base64.b64decode(entry["base64"])
     raise ValueError(f"{where} needs one of json, text, base64")
-
-
-def _encode_events(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
-    """SSE chunks as one-line event entries; the stream's JSON style and EOL are detected once."""
-    parsed: list[SSEEvent | None] = []
-    for chunk in chunks:
-        try:
-            parsed.append(parse_event(chunk))
-        except UnicodeDecodeError:
-            parsed.append(None)
-    eol = next((p.eol for p in parsed if p is not None), "\n")
-    style = next(
-        (s for p in parsed if p is not None and p.data is not None and (s := _json_style(p.data)) is not None),
-        "compact",
-    )
-    events = []
-    for index, (chunk, event) in enumerate(zip(chunks, parsed, strict=True)):
-        entry: dict[str, Any] = {}
-        if offsets is not None:
-            entry["t"] = round(offsets[index], 4)
-        entry.update(_encode_event(chunk, event, eol, style))
-        events.append(entry)
-    return {"json": style, "eol": _EOL_NAMES[eol], "events": events}
-
-
-def _encode_event(chunk: bytes, event: SSEEvent | None, eol: str, style: str) -> dict[str, Any]:
-    if event is None:
-        return {"raw_base64": base64.b64encode(chunk).decode("ascii")}
-    simple = event.data is not None and not (event.comments or event.id or event.retry)
-    if simple and encode_event(event.data, event=event.event, eol=eol) == chunk:  # type: ignore[arg-type]
-        named = {"event": event.event} if event.event is not None else {}
-        if _json_style(event.data) == style:  # type: ignore[arg-type]
-            return {**named, "data": json.loads(event.data)}  # type: ignore[arg-type]
-        return {**named, "text": event.data}
-    return {"raw": chunk.decode("utf-8")}
-
-
-def _decode_events(entry: Any, where: str) -> tuple[list[bytes], list[float] | None]:
-    if not isinstance(entry, dict) or not isinstance(entry.get("events"), list):
-        raise ValueError(f"{where}.sse needs an events list")
-    encoder = _ENCODERS.get(entry.get("json", "compact"))
-    if encoder is None:
-        raise ValueError(f"{where}.sse has unknown json style {entry.get('json')!r}")
-    eol = _EOLS.get(entry.get("eol", "lf"))
-    if eol is None:
-        raise ValueError(f"{where}.sse has unknown eol {entry.get('eol')!r} (lf, crlf or cr)")
-    chunks: list[bytes] = []
-    offsets: list[float] = []
-    for number, event in enumerate(entry["events"], 1):
-        if not isinstance(event, dict):
-            raise ValueError(f"{where}.sse event {number} must be a mapping")
-        if "raw" in event:
-            chunks.append(str(event["raw"]).encode("utf-8"))
-        elif "raw_base64" in event:
-            chunks.append(base64.b64decode(event["raw_base64"]))
-        elif "data" in event:
-            chunks.append(encode_event(encoder.encode(event["data"]), event=event.get("event"), eol=eol))
-        elif "text" in event:
-            chunks.append(encode_event(str(event["text"]), event=event.get("event"), eol=eol))
-        else:
-            raise ValueError(f"{where}.sse event {number} needs data, text or raw")
-        if "t" in event:
-            offsets.append(float(event["t"]))
-    return chunks, (offsets if len(offsets) == len(chunks) else None)
 
 
 # --------------------------------------------------------------------------- interactions
@@ -254,8 +160,9 @@ def _header_value(headers: dict[str, Any], name: str) -> str:
     return ""
 
 
-def is_event_stream(response: dict[str, Any]) -> bool:
-    return _header_value(response.get("headers", {}), "content-type").startswith("text/event-stream")
+def framing_of(response: dict[str, Any]) -> Framing | None:
+    """The framing of a response dict (by its content type), or ``None`` for a plain body."""
+    return framing_for(_header_value(response.get("headers", {}), "content-type"))
 
 
 def _dump_request(request: Request) -> dict[str, Any]:
@@ -267,12 +174,12 @@ def _dump_request(request: Request) -> dict[str, Any]:
         encoded = _encode_body(body)
         # A request body is matched as data, so store it as data even when it
         # does not re-encode byte for byte.
-        value = encoded.get("json", _try_json(body) if "text" in encoded else None)
+        value = encoded.get("json", try_json(body) if "text" in encoded else None)
         out["body"] = {"json": value} if value is not None else encoded
     return out
 
 
-def _try_json(raw: bytes) -> Any:
+def try_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
@@ -294,12 +201,13 @@ def _dump_response(response: dict[str, Any]) -> dict[str, Any]:
         "reason": status.get("message") or "",
         "headers": {k: list(v) if isinstance(v, list | tuple) else [v] for k, v in response.get("headers", {}).items()},
     }
-    body = _body_bytes(response)
+    body = body_bytes(response)
     chunks = response.get("chunks")
-    if chunks is None and is_event_stream(response):
-        chunks = split_events(body)
-    if chunks is not None and is_event_stream(response):
-        out["sse"] = _encode_events(chunks, response.get("offsets"))
+    framing = framing_of(response)
+    if chunks is None and framing is not None:
+        chunks = framing.split(body)
+    if chunks is not None and framing is not None:
+        out[framing.name] = encode_events(framing.name, chunks, response.get("offsets"))
     else:
         out["body"] = _encode_body(body)
     if response.get("stream_error"):
@@ -307,7 +215,7 @@ def _dump_response(response: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _body_bytes(response: dict[str, Any]) -> bytes:
+def body_bytes(response: dict[str, Any]) -> bytes:
     body = response.get("body", {}).get("string", b"")
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
@@ -319,8 +227,9 @@ def _load_response(entry: Any, where: str) -> dict[str, Any]:
         "status": {"code": int(entry["status"]), "message": entry.get("reason", "")},
         "headers": {str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in (entry.get("headers") or {}).items()},
     }
-    if "sse" in entry:
-        chunks, offsets = _decode_events(entry["sse"], f"{where}.response")
+    framing = next((f.name for f in FRAMINGS if f.name in entry), None)
+    if framing is not None:
+        chunks, offsets = decode_events(framing, entry[framing], f"{where}.response")
         response["chunks"] = chunks
         response["offsets"] = offsets
         response["body"] = {"string": b"".join(chunks)}
@@ -341,9 +250,10 @@ def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> st
     interactions = []
     for req, resp in zip(requests, responses, strict=True):
         response = _dump_response(resp)
-        if "sse" in response:
-            blocks.append(response["sse"]["events"])
-            response["sse"]["events"] = f"__events_{nonce}_{len(blocks) - 1}__"
+        block = next((response[f.name] for f in FRAMINGS if f.name in response), None)
+        if block is not None:
+            blocks.append(block["events"])
+            block["events"] = f"__events_{nonce}_{len(blocks) - 1}__"
         interactions.append({"request": _dump_request(req), "response": response})
     document = {_VERSION_KEY: FORMAT_VERSION, "interactions": interactions}
     text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
@@ -446,84 +356,3 @@ def sse_response(chunks: Iterable[bytes], *, status: int = 200, reason: str = "O
         "chunks": chunk_list,
         "offsets": None,
     }
-
-
-# --------------------------------------------------------------------------- the read-only view
-
-
-def _delta_text(event: SSEEvent) -> str | None:
-    """The text a provider event adds: a chat-completions content delta or a Responses text delta."""
-    if event.data is None or event.data == "[DONE]":
-        return None
-    try:
-        payload = json.loads(event.data)
-    except ValueError:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    if payload.get("type") == "response.output_text.delta":
-        delta = payload.get("delta")
-        return delta if isinstance(delta, str) else None
-    choices = payload.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        content = (choices[0].get("delta") or {}).get("content")
-        return content if isinstance(content, str) else None
-    return None
-
-
-@dataclass(frozen=True)
-class Interaction:
-    """One recorded request and response, read-only, for assertions and reports."""
-
-    method: str
-    uri: str
-    request_json: Any
-    status: int
-    chunks: tuple[bytes, ...]
-    offsets: tuple[float, ...] | None
-    stream_error: dict[str, str] | None = None
-
-    @classmethod
-    def from_vcr(cls, request: Request, response: dict[str, Any]) -> Interaction:
-        chunks = response.get("chunks")
-        if chunks is None:
-            chunks = split_events(_body_bytes(response)) if is_event_stream(response) else [_body_bytes(response)]
-        offsets = response.get("offsets")
-        return cls(
-            method=request.method,
-            uri=request.uri,
-            request_json=_try_json(request.body or b"") if request.body else None,
-            status=int(response.get("status", {}).get("code", 200)),
-            chunks=tuple(chunks),
-            offsets=tuple(offsets) if offsets is not None else None,
-            stream_error=response.get("stream_error"),
-        )
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-    @cached_property
-    def events(self) -> list[SSEEvent]:
-        """The SSE events (empty for a non-SSE body)."""
-        parsed = []
-        for chunk in self.chunks:
-            try:
-                parsed.append(parse_event(chunk))
-            except UnicodeDecodeError:
-                continue
-        return [e for e in parsed if e.data is not None]
-
-    @property
-    def tokens(self) -> list[str]:
-        """The provider's text deltas in order (empty deltas left out)."""
-        return [text for event in self.events if (text := _delta_text(event))]
-
-    @property
-    def text(self) -> str:
-        return "".join(self.tokens)
-
-
-def interactions_of(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> list[Interaction]:
-    return [Interaction.from_vcr(req, resp) for req, resp in zip(requests, responses, strict=True)]
-

@@ -13,7 +13,7 @@
   ``pytest`` compares and fails with a diff; a missing file fails with the
   command that records it. Files are written atomically (temp file + ``os.replace``).
 
-Where the cassette is comes from ``streamtest._paths``, the one place that
+Where the cassette is comes from ``streamtest._plugin.paths``, the one place that
 decides it for the cassette fixture too.
 """
 
@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from streamtest._cassette.files import atomic_write
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
-from streamtest._files import atomic_write
-from streamtest._paths import resolved_cassette_path
+from streamtest._plugin.paths import resolved_cassette_path
 
 if TYPE_CHECKING:
-    from streamtest._capture import Transcript
+    from streamtest._transcript.capture import Transcript
 
 __all__ = [
     "GOLDEN_FORMAT_VERSION",
@@ -130,7 +130,7 @@ class GoldenTranscript:
 
     def document(self, transcript: Transcript) -> dict[str, Any]:
         """What the golden file holds: format version, stream options, records, final state."""
-        from streamtest._normalize import to_plain
+        from streamtest._transcript.normalize import to_plain
 
         normalized = transcript.normalized()
         document: dict[str, Any] = {
@@ -147,7 +147,7 @@ class GoldenTranscript:
 
         ``name`` tells several checks in one test apart (``<test>.<name>.transcript.yaml``).
         """
-        from streamtest._capture import Transcript
+        from streamtest._transcript.capture import Transcript
 
         if not isinstance(transcript, Transcript):
             raise UsageError(f"{transcript!r} is not a Transcript; pass what streamtest.capture() returned.")

@@ -1,35 +1,24 @@
-"""Record and replay through vcrpy, streaming: the one module that patches HTTP.
+"""The cassette a test runs under: vcrpy's bookkeeping plus our streaming transport.
 
 vcrpy does the patching (its ``CassettePatcherBuilder``), the bookkeeping (its
 ``Cassette``: matching, play counts, ordered replay of repeated requests) and
-the other HTTP libraries. Only its httpx/httpx2 stubs are replaced, through
-vcrpy's own ``skip_patchers`` + ``custom_patches`` options, because they
-buffer: while recording they read the whole upstream body before the
-application sees a byte, and on replay they hand back one ``ByteStream``.
-Ours tee instead:
+the other HTTP libraries. Its httpx/httpx2 stubs are swapped for ours
+(:mod:`streamtest._replay.transport`) through its own ``skip_patchers`` +
+``custom_patches`` options.
 
-- **recording**: the application reads the real upstream stream chunk by
-  chunk as it arrives; a tape beside it splits SSE events, stamps each with its
-  arrival offset, and appends the interaction when the stream ends (or
-  breaks: the break is recorded too);
-- **replay**: the recorded events are served one per chunk, then the recorded
-  break (if any) is raised again, with the same exception type.
-
-Data flow: httpx request -> ``_vcr_request`` -> ``Cassette._play`` (replay) or
-real transport + ``_Tape`` (record) -> response dict (see ``_cassette``) ->
-``Cassette.finish`` writes it atomically after the leak guard.
+Data flow: httpx request -> transport stub -> :meth:`Cassette.replay_response`
+(replay) or the real transport + a tape (record) -> :meth:`Cassette.add_recording`
+-> response dict (see :mod:`streamtest._cassette.format`) -> :meth:`Cassette.finish`
+writes it atomically after the leak guard.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import importlib.util
 import threading
-import time
-import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -38,7 +27,11 @@ from vcr.cassette import Cassette as _VcrCassette
 from vcr.patch import CassettePatcherBuilder
 from vcr.request import Request
 
-from streamtest._cassette import Interaction, dump, interactions_of, is_event_stream, load_path, sse_response
+from streamtest._cassette.files import atomic_write
+from streamtest._cassette.format import dump, load_path, sse_response
+from streamtest._cassette.interaction import Interaction, interactions_of
+from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
+from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
 from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
@@ -46,11 +39,8 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
-from streamtest._files import atomic_write
-from streamtest._match import MATCH_ON, describe_mismatch, method
-from streamtest._network import blocked_network
-from streamtest._scrub import DUMMY_API_KEY, ScrubPolicy, find_leaks, scrub_request, scrub_response
-from streamtest._sse import EventSplitter, split_events
+from streamtest._replay.network import blocked_network
+from streamtest._replay.transport import transport_patches
 
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
 
@@ -91,12 +81,6 @@ def _absent_libraries() -> tuple[str, ...]:
     return tuple(group for group, module in _PATCHER_MODULES.items() if importlib.util.find_spec(module) is None)
 
 
-# Hosts that --llm-server=local stands in for while recording.
-_PROVIDER_HOSTS = frozenset({"api.openai.com"})
-
-# Exception types a recorded stream break may be raised again as (module prefixes).
-_REPLAYABLE_ERROR_MODULES = ("httpx2", "httpx", "httpcore", "builtins", "anyio", "ssl")
-
 
 class Cassette:
     """The cassette a test runs under: its file, its mode, what it recorded and replayed.
@@ -134,7 +118,7 @@ class Cassette:
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
-            custom_patches=tuple(self._patches()),
+            custom_patches=tuple(transport_patches(self)),
             skip_patchers=("httpx", "httpx2", *_absent_libraries()),
         )
         self._vcr.data.extend(zip(requests, responses, strict=True))
@@ -227,9 +211,10 @@ class Cassette:
         mode = "recording" if self.recording else "replaying"
         return f"<streamtest.Cassette {mode} {self.path or '<generated>'}: {len(self)} interaction(s)>"
 
-    # ------------------------------------------------------------------ the stubs' side
+    # ------------------------------------------------------------------ the transport stubs' side (transport.Deck)
 
-    def _play(self, request: Request) -> dict[str, Any]:
+    def replay_response(self, request: Request) -> dict[str, Any]:
+        """The recorded response for ``request``; a mismatch is kept (to fail the test) and raised."""
         with self._lock:
             if self._vcr.can_play_response_for(request):
                 return self._vcr.play_response(request)
@@ -246,273 +231,10 @@ class Cassette:
             self._mismatches.append(message)
         raise ReplayMismatchError(message)
 
-    def _append(self, request: Request, response: dict[str, Any]) -> None:
+    def add_recording(self, request: Request, response: dict[str, Any]) -> None:
+        """Keep one interaction the transport recorded (written by :meth:`save`)."""
         with self._lock:
             self._vcr.append(request, response)
-
-    def _patches(self) -> Iterator[tuple[Any, str, Any]]:
-        for name in ("httpx2", "httpx"):
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                continue
-            yield module.HTTPTransport, "handle_request", _sync_stub(self, module.HTTPTransport.handle_request, module)
-            yield (
-                module.AsyncHTTPTransport,
-                "handle_async_request",
-                _async_stub(self, module.AsyncHTTPTransport.handle_async_request, module),
-            )
-
-
-# ---------------------------------------------------------------------- transport stubs
-
-
-def _vcr_request(request: Any, body: bytes) -> Request:
-    return Request(request.method, str(request.url), body, dict(request.headers))
-
-
-def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
-    """Send a request meant for the provider to ``upstream`` (the local server) instead.
-
-    Done at the transport, not with OPENAI_BASE_URL, so the application is
-    configured exactly as in production: ChatOpenAI, for one, turns
-    ``stream_usage`` off when OPENAI_BASE_URL is set, which would make every
-    recorded request differ from the one a CI replay makes. The cassette keeps
-    the URL the application asked for.
-    """
-    if upstream is None or request.url.host not in _PROVIDER_HOSTS:
-        return
-    target = httpx_mod.URL(upstream)
-    request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
-    request.headers["host"] = target.netloc.decode("ascii")
-
-
-def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
-    """Recording with streamtest's placeholder key would record a 401 from the provider."""
-    if request.headers.get("authorization") != f"Bearer {DUMMY_API_KEY}":
-        return
-    if upstream is not None and str(request.url).startswith(upstream):
-        return
-    raise UsageError(
-        f"recording {request.method} {request.url} needs a real API key, and OPENAI_API_KEY is not set "
-        "(streamtest put a placeholder there so clients can be built). Set OPENAI_API_KEY, or record "
-        "against the embedded server with `pytest --record --llm-server=local`."
-    )
-
-
-def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
-    chunks = recorded.get("chunks")
-    if chunks is None:
-        body = recorded["body"]["string"]
-        chunks = [body.encode("utf-8") if isinstance(body, str) else body]
-    status = recorded["status"]
-    headers = [(name, value) for name, values in recorded["headers"].items() for value in values]
-    error = recorded.get("stream_error")
-    return httpx_mod.Response(
-        status["code"],
-        headers=headers,
-        stream=_stream_classes(httpx_mod).Replay(chunks, error, httpx_mod),
-        extensions={"reason_phrase": (status.get("message") or "").encode("ascii", "replace")},
-    )
-
-
-def _intercept(cassette: Cassette, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, _Tape | None]:
-    """What both stubs do before the transport: replay from the cassette, or get ready to record.
-
-    Returns ``(replayed response, None)`` or ``(None, tape)``.
-    """
-    request.stream = httpx_mod.ByteStream(body)
-    vcr_request = _vcr_request(request, body)
-    if not cassette.recording:
-        return _replayed_response(cassette._play(vcr_request), httpx_mod), None
-    _redirect(request, cassette.upstream, httpx_mod)
-    _refuse_dummy_key(request, cassette.upstream)
-    return None, _Tape(cassette, vcr_request)
-
-
-def _sync_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
-    @functools.wraps(real)
-    def handle_request(transport: Any, request: Any) -> Any:
-        replayed, tape = _intercept(cassette, request, b"".join(request.stream), httpx_mod)
-        if tape is None:
-            return replayed
-        response = real(transport, request)
-        tape.begin(response)
-        response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
-        return response
-
-    return handle_request
-
-
-def _async_stub(cassette: Cassette, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
-    @functools.wraps(real)
-    async def handle_async_request(transport: Any, request: Any) -> Any:
-        replayed, tape = _intercept(cassette, request, b"".join([part async for part in request.stream]), httpx_mod)
-        if tape is None:
-            return replayed
-        response = await real(transport, request)
-        tape.begin(response)
-        response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
-        return response
-
-    return handle_async_request
-
-
-class _Tape:
-    """What the application read from one upstream response, with SSE event arrival times."""
-
-    def __init__(self, cassette: Cassette, request: Request) -> None:
-        self._cassette = cassette
-        self._request = request
-        self._started = time.perf_counter()
-        self._raw = bytearray()
-        self._chunks: list[bytes] = []
-        self._offsets: list[float] = []
-        self._splitter: EventSplitter | None = None
-        self._response: dict[str, Any] = {}
-        self._done = False
-
-    def begin(self, response: Any) -> None:
-        headers: dict[str, list[str]] = {}
-        for name, value in response.headers.multi_items():
-            headers.setdefault(name.lower(), []).append(value)
-        reason = response.extensions.get("reason_phrase", b"")
-        self._response = {
-            "status": {"code": response.status_code, "message": reason.decode("ascii", "replace")},
-            "headers": headers,
-        }
-        encoding = response.headers.get("content-encoding", "identity").lower()
-        if is_event_stream(self._response) and encoding == "identity":
-            self._splitter = EventSplitter()
-
-    def feed(self, data: bytes) -> None:
-        self._raw += data
-        if self._splitter is not None:
-            events = self._splitter.feed(data)
-            if events:
-                offset = time.perf_counter() - self._started
-                self._chunks.extend(events)
-                self._offsets.extend([offset] * len(events))
-
-    def finish(self, error: BaseException | None = None) -> None:
-        """Append the interaction once: at the end of the stream, at a break, or at close."""
-        if self._done:
-            return
-        self._done = True
-        response = dict(self._response)
-        body = bytes(self._raw)
-        if self._splitter is not None:
-            if tail := self._splitter.flush():
-                self._chunks.append(tail)
-                self._offsets.append(time.perf_counter() - self._started)
-            response["chunks"], response["offsets"] = self._chunks, self._offsets
-        else:
-            body = _decoded(body, response)
-            if is_event_stream(response):
-                response["chunks"] = split_events(body)
-                response["offsets"] = None
-        response["body"] = {"string": body}
-        if error is not None:
-            kind = type(error)
-            response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
-        self._cassette._append(self._request, response)
-
-
-def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
-    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
-    headers = response["headers"]
-    encoding = headers.get("content-encoding", ["identity"])[0].lower()
-    if encoding in ("gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-        with contextlib.suppress(zlib.error):
-            body = zlib.decompress(body, wbits)
-            headers.pop("content-encoding")
-    return body
-
-
-def _raise_recorded(error: dict[str, str], httpx_mod: Any) -> None:
-    module_name, _, name = error["type"].rpartition(".")
-    exc_type: Any = None
-    if module_name.startswith(_REPLAYABLE_ERROR_MODULES):
-        with contextlib.suppress(ImportError, AttributeError):
-            exc_type = getattr(importlib.import_module(module_name), name)
-    if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
-        exc_type = httpx_mod.ReadError
-    try:
-        exc = exc_type(error["message"])
-    except TypeError:
-        exc = httpx_mod.ReadError(error["message"])
-    raise exc
-
-
-@functools.cache
-def _stream_classes(httpx_mod: Any) -> Any:
-    """Byte-stream classes for one httpx flavour (httpx or httpx2), made once."""
-
-    class Replay(httpx_mod.SyncByteStream, httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """The recorded chunks, one per iteration step, then the recorded break."""
-
-        def __init__(self, chunks: Sequence[bytes], error: dict[str, str] | None, module: Any) -> None:
-            self._chunks = chunks
-            self._error = error
-            self._module = module
-
-        def __iter__(self) -> Iterator[bytes]:
-            yield from self._chunks
-            if self._error:
-                _raise_recorded(self._error, self._module)
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            for chunk in self._chunks:
-                yield chunk
-            if self._error:
-                _raise_recorded(self._error, self._module)
-
-    class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
-        """Pass the upstream chunks through as they arrive, copying them to the tape."""
-
-        def __init__(self, inner: Any, tape: _Tape) -> None:
-            self._inner = inner
-            self._tape = tape
-
-        def __iter__(self) -> Iterator[bytes]:
-            try:
-                for chunk in self._inner:
-                    self._tape.feed(chunk)
-                    yield chunk
-            except Exception as exc:
-                self._tape.finish(exc)
-                raise
-            finally:
-                self._tape.finish()
-
-        def close(self) -> None:
-            self._tape.finish()
-            self._inner.close()
-
-    class RecordingAsync(httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """Async twin of ``RecordingSync``."""
-
-        def __init__(self, inner: Any, tape: _Tape) -> None:
-            self._inner = inner
-            self._tape = tape
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            try:
-                async for chunk in self._inner:
-                    self._tape.feed(chunk)
-                    yield chunk
-            except Exception as exc:
-                self._tape.finish(exc)
-                raise
-            finally:
-                self._tape.finish()
-
-        async def aclose(self) -> None:
-            self._tape.finish()
-            await self._inner.aclose()
-
-    return type("_Streams", (), {"Replay": Replay, "RecordingSync": RecordingSync, "RecordingAsync": RecordingAsync})
 
 
 # ---------------------------------------------------------------------- entry points

@@ -7,7 +7,7 @@ through the same replay path as a recording (``streamtest.play``), so the real
 LangGraph streams them.
 
 Everything here is pure: strategies draw Python values and encode them with
-:mod:`streamtest._sse`. Nothing imports openai, langchain or langgraph.
+:mod:`streamtest._wire.sse`. Nothing imports openai, langchain or langgraph.
 
 Layers, each usable alone, each in its own module::
 

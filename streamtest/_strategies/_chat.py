@@ -27,6 +27,7 @@ from streamtest._strategies._arguments import (
     named,
 )
 from streamtest._strategies._chunking import draw_chunking
+from streamtest._strategies._encode import B62, draw_id, dumps, encode_all
 from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
 from streamtest._strategies._types import (
     CHAT_COMPLETIONS,
@@ -38,7 +39,6 @@ from streamtest._strategies._types import (
     ToolCall,
     Usage,
 )
-from streamtest._strategies._wire import B62, draw_id, dumps, encode_all
 
 __all__ = ["chat_completion_streams"]
 

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._sse import encode_event
+from streamtest._wire.sse import encode_event
 
 __all__ = ["B62", "draw_id", "dumps", "encode_all", "hashed_id"]
 

@@ -16,8 +16,8 @@ from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
 from streamtest._strategies._chunking import draw_chunking
+from streamtest._strategies._encode import hashed_id
 from streamtest._strategies._types import ToolCall, Usage
-from streamtest._strategies._wire import hashed_id
 
 __all__ = ["DEFAULT_TEXTS", "draw_calls", "draw_usage"]
 

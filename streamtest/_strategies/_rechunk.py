@@ -14,12 +14,12 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._sse import encode_event, parse_event
 from streamtest._strategies._arguments import check_bool, check_max_size, named
 from streamtest._strategies._chunking import draw_chunking
+from streamtest._strategies._encode import dumps
 from streamtest._strategies._recorded import Recorded, take_apart
 from streamtest._strategies._types import CHAT_COMPLETIONS, GeneratedStream
-from streamtest._strategies._wire import dumps
+from streamtest._wire.sse import encode_event, parse_event
 
 __all__ = ["rechunkings"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from streamtest._exceptions import UsageError
-from streamtest._sse import parse_event, split_events
 from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, RESPONSES, Api, GeneratedStream, ToolCall, Usage
+from streamtest._wire.sse import parse_event, split_events
 
 __all__ = ["Recorded", "take_apart"]
 

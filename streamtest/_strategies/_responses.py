@@ -22,9 +22,9 @@ from streamtest._strategies._arguments import (
     named,
 )
 from streamtest._strategies._chunking import draw_chunking
+from streamtest._strategies._encode import draw_id, dumps, encode_all
 from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
 from streamtest._strategies._types import DEFAULT_MODEL, RESPONSES, Chunking, GeneratedStream, ToolCall, Usage
-from streamtest._strategies._wire import draw_id, dumps, encode_all
 
 __all__ = ["responses_streams"]
 

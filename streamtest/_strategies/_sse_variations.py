@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._sse import parse_event
 from streamtest._strategies._arguments import check_bool, named
 from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, GeneratedStream
+from streamtest._wire.sse import parse_event
 
 __all__ = ["sse_variations"]
 

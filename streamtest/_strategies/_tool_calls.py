@@ -15,8 +15,8 @@ from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
 from streamtest._strategies._arguments import check_strategy, named
+from streamtest._strategies._encode import draw_id, dumps
 from streamtest._strategies._types import ToolCall
-from streamtest._strategies._wire import draw_id, dumps
 
 __all__ = ["json_objects", "tool_calls"]
 

@@ -4,15 +4,17 @@ Kept apart so every other module, and a test reading a drawn value, sees the
 same few immutable types without pulling in any strategy. The reprs are what a
 failing example prints, so they are kept short: ``Chunking('Why| was')``,
 ``get_weather('{"city":|"Paris"}')``, ``GeneratedStream('Why| was', usage=Usage(12+3))``.
-A leaf: imports nothing of streamtest.
+``ToolCall`` and ``Usage`` are the wire layer's (``streamtest._wire.base``): a drawn
+call and a recorded one are the same value.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
+
+from streamtest._wire.base import ToolCall, Usage, pipe_form
 
 __all__ = [
     "CHAT_COMPLETIONS",
@@ -52,53 +54,6 @@ class Chunking(tuple[str, ...]):
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
-
-
-def pipe_form(pieces: Sequence[str]) -> str:
-    """``'Why| was'`` when that is unambiguous, else the list of pieces."""
-    if pieces and not any("|" in piece for piece in pieces):
-        return repr("|".join(pieces))
-    return repr(list(pieces))
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """One function call: ``arguments`` is the JSON text the deltas concatenate to.
-
-    ``deltas`` is how a stream strategy split ``arguments`` (empty until a stream
-    is drawn). ``args`` is the parsed JSON, what ChatOpenAI puts in
-    ``AIMessage.tool_calls[i]["args"]``.
-    """
-
-    name: str
-    arguments: str
-    id: str = "call_000000000000000000000000"
-    deltas: tuple[str, ...] = ()
-
-    @property
-    def args(self) -> Any:
-        return json.loads(self.arguments)
-
-    def __repr__(self) -> str:
-        shown = pipe_form(self.deltas) if self.deltas else repr(self.arguments)
-        return f"{self.name}({shown})"
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self))
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts of the usage chunk (``stream_options.include_usage``) or ``response.completed``."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    cached_tokens: int = 0
-
-    def __repr__(self) -> str:
-        cached = f", cached={self.cached_tokens}" if self.cached_tokens else ""
-        return f"Usage({self.prompt_tokens}+{self.completion_tokens}{cached})"
 
 
 @dataclass(frozen=True, repr=False)

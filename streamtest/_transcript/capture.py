@@ -4,9 +4,9 @@ This is the one module that runs a graph (LangGraph stays unimported until a
 graph does). It passes the stream options through unchanged and adds one observer
 callback to ``config``; the rest lives in modules with one job each, imported one way:
 
-- :mod:`streamtest._events`: stream shapes, and one item to one :class:`StreamEvent`;
-- :mod:`streamtest._order`: the observer callback and the canonical event order;
-- :mod:`streamtest._transcript`: the :class:`Transcript` built from those events.
+- :mod:`streamtest._transcript.events`: stream shapes, and one item to one :class:`StreamEvent`;
+- :mod:`streamtest._transcript.order`: the observer callback and the canonical event order;
+- :mod:`streamtest._transcript.transcript`: the :class:`Transcript` built from those events.
 
 The public names are re-exported from here.
 """
@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from streamtest._events import Extractor, StreamEvent, Tokens, _check_extract, _Shape
 from streamtest._exceptions import StreamShapeError, UsageError
-from streamtest._order import _observer_class, _with_observer
-from streamtest._transcript import Transcript, _build, _options
+from streamtest._transcript.events import Extractor, StreamEvent, StreamShape, Tokens, check_extract
+from streamtest._transcript.order import observer_class, with_observer
+from streamtest._transcript.transcript import Transcript, build_transcript, stream_options
 
 __all__ = [
     "Extractor",
@@ -41,18 +41,18 @@ def _prepare(
     extract: object,
     method: str,
     stream_kwargs: dict[str, Any],
-) -> tuple[_Shape, Any, dict[str, Any], dict[str, Any]]:
+) -> tuple[StreamShape, Any, dict[str, Any], dict[str, Any]]:
     if not callable(getattr(graph, method, None)):
         raise UsageError(f"graph={graph!r} has no .{method}(); pass a compiled LangGraph graph.")
-    _check_extract(extract)
-    shape = _Shape.of(stream_mode, subgraphs, version, default=getattr(graph, "stream_mode", "values"))
-    observer = _observer_class()()
+    check_extract(extract)
+    shape = StreamShape.of(stream_mode, subgraphs, version, default=getattr(graph, "stream_mode", "values"))
+    observer = observer_class()()
     kwargs: dict[str, Any] = {"stream_mode": stream_mode, "subgraphs": subgraphs, **stream_kwargs}
     if version is not None:
         kwargs["version"] = version
-    kwargs["config"] = _with_observer(config, observer)
+    kwargs["config"] = with_observer(config, observer)
     resolved = stream_mode if stream_mode is not None else (list(shape.modes) if shape.multi else shape.modes[0])
-    return shape, observer, kwargs, _options(resolved, subgraphs, version)
+    return shape, observer, kwargs, stream_options(resolved, subgraphs, version)
 
 
 # --------------------------------------------------------------------------- capture
@@ -75,13 +75,13 @@ def capture(
     ``graph.stream`` unchanged, as do ``stream_kwargs`` (``context``,
     ``durability``...); ``stream_mode=None`` means the graph's default. ``extract``
     reads custom-mode payloads that streamtest's default reader does not know.
-    ``config`` gets one observer callback added (see :mod:`streamtest._order`).
+    ``config`` gets one observer callback added (see :mod:`streamtest._transcript.order`).
     """
     shape, observer, kwargs, options = _prepare(
         graph, stream_mode, subgraphs, config, version, extract, "stream", stream_kwargs
     )
     items = list(graph.stream(input, **kwargs))
-    return _build(items, shape, extract, observer.layout, options)
+    return build_transcript(items, shape, extract, observer.layout, options)
 
 
 async def acapture(
@@ -100,4 +100,4 @@ async def acapture(
         graph, stream_mode, subgraphs, config, version, extract, "astream", stream_kwargs
     )
     items = [item async for item in graph.astream(input, **kwargs)]
-    return _build(items, shape, extract, observer.layout, options)
+    return build_transcript(items, shape, extract, observer.layout, options)

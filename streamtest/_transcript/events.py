@@ -1,7 +1,7 @@
 """One stream item in, one :class:`StreamEvent` out: stream shapes and payload reading.
 
 Pure: no LangGraph import. ``langchain_core``'s message classes are imported
-inside :func:`_make_event`, and only for ``messages`` payloads.
+inside :func:`make_event`, and only for ``messages`` payloads.
 
 Stream shapes
 -------------
@@ -34,20 +34,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from streamtest._exceptions import StreamShapeError, UsageError
+from streamtest._transcript.normalize import NS_END, NS_SEP
 
-# The underscored names are this module's interface to _order, _transcript and _capture.
 __all__ = [
-    "_NS_END",
-    "_NS_SEP",
+    "NS_END",
+    "NS_SEP",
     "EventKind",
     "Extractor",
     "StreamEvent",
+    "StreamShape",
     "Tokens",
-    "_Shape",
-    "_check_extract",
-    "_make_event",
-    "_parse_item",
-    "_task_of",
+    "check_extract",
+    "make_event",
+    "parse_item",
+    "task_of",
 ]
 
 Extractor = Callable[[Any], "str | tuple[str | None, Mapping[str, Any] | None] | None"]
@@ -56,8 +56,6 @@ with the metadata (``tags``, ``langgraph_node``, ``langgraph_checkpoint_ns``) it
 
 EventKind = Literal["token", "message", "data"]
 
-_NS_SEP = "|"
-_NS_END = ":"
 _TASK_PAYLOAD_DEBUG_TYPES = frozenset({"task", "task_result"})
 
 
@@ -145,7 +143,7 @@ class StreamEvent:
         if self.mode == "messages" and self.message_id is not None:
             return ("messages", self.message_id)
         if self.kind == "token":
-            return (self.mode, self.task or _NS_SEP.join(self.namespace), self.tags)
+            return (self.mode, self.task or NS_SEP.join(self.namespace), self.tags)
         return None
 
 
@@ -153,7 +151,7 @@ class StreamEvent:
 
 
 @dataclass(frozen=True)
-class _Shape:
+class StreamShape:
     """What every item of one ``graph.stream`` call must look like."""
 
     modes: tuple[str, ...]
@@ -162,7 +160,7 @@ class _Shape:
     v2: bool
 
     @classmethod
-    def of(cls, stream_mode: object, subgraphs: bool, version: str | None, default: object) -> _Shape:
+    def of(cls, stream_mode: object, subgraphs: bool, version: str | None, default: object) -> StreamShape:
         if version not in (None, "v1", "v2"):
             raise UsageError(f"{version=} is not a LangGraph stream version; use None, 'v1' or 'v2'.")
         if not isinstance(subgraphs, bool):
@@ -184,7 +182,7 @@ class _Shape:
         return f"stream_mode={mode!r}, subgraphs={self.subgraphs}, version={'v2' if self.v2 else 'v1'!r}"
 
 
-def _shape_error(item: object, shape: _Shape, expected: str) -> StreamShapeError:
+def _shape_error(item: object, shape: StreamShape, expected: str) -> StreamShapeError:
     shown = repr(item)
     if len(shown) > 300:
         shown = shown[:300] + "..."
@@ -195,7 +193,7 @@ def _shape_error(item: object, shape: _Shape, expected: str) -> StreamShapeError
     )
 
 
-def _parse_item(item: object, shape: _Shape) -> tuple[str, tuple[str, ...], Any]:
+def parse_item(item: object, shape: StreamShape) -> tuple[str, tuple[str, ...], Any]:
     """``(mode, namespace, payload)`` of one stream item, or StreamShapeError."""
     if shape.v2:
         if not (isinstance(item, Mapping) and {"type", "ns", "data"} <= item.keys()):
@@ -263,7 +261,7 @@ def _default_extract(payload: Any) -> tuple[str | None, Mapping[str, Any] | None
     return _text_of(payload), metadata
 
 
-def _check_extract(extract: object) -> None:
+def check_extract(extract: object) -> None:
     if extract is not None and not callable(extract):
         raise UsageError(f"{extract=} is not a callable.")
 
@@ -293,13 +291,13 @@ def _tags_of(metadata: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(tag) for tag in tags) if isinstance(tags, (list, tuple)) else ()
 
 
-def _task_of(metadata: Mapping[str, Any]) -> str | None:
+def task_of(metadata: Mapping[str, Any]) -> str | None:
     task = metadata.get("langgraph_checkpoint_ns")
     return task if isinstance(task, str) and task else None
 
 
-def _make_event(
-    mode: str, ns: tuple[str, ...], payload: Any, index: int, extract: Extractor | None, shape: _Shape
+def make_event(
+    mode: str, ns: tuple[str, ...], payload: Any, index: int, extract: Extractor | None, shape: StreamShape
 ) -> StreamEvent:
     if mode == "messages":
         from langchain_core.messages import BaseMessage, BaseMessageChunk
@@ -322,7 +320,7 @@ def _make_event(
             message_id=message.id,
             payload=payload,
             kind="token" if isinstance(message, BaseMessageChunk) else "message",
-            task=_task_of(metadata),
+            task=task_of(metadata),
             index=index,
         )
     if mode == "custom":
@@ -338,7 +336,7 @@ def _make_event(
             message_id=None,
             payload=payload,
             kind="data" if text is None else "token",
-            task=_task_of(metadata),
+            task=task_of(metadata),
             index=index,
         )
     node: str | None = None
@@ -349,7 +347,7 @@ def _make_event(
     if mode in ("tasks", "debug") and isinstance(task_payload, Mapping):
         name, task_id = task_payload.get("name"), task_payload.get("id")
         if isinstance(name, str) and isinstance(task_id, str):
-            node, task = name, _NS_SEP.join((*ns, f"{name}{_NS_END}{task_id}"))
+            node, task = name, NS_SEP.join((*ns, f"{name}{NS_END}{task_id}"))
     elif mode == "updates" and isinstance(payload, Mapping):
         nodes = [key for key in payload if isinstance(key, str) and not key.startswith("__")]
         node = nodes[0] if len(nodes) == 1 else None

@@ -28,13 +28,15 @@ import re
 from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
-__all__ = ["VOLATILE_METADATA_KEYS", "Normalizer", "to_plain"]
+__all__ = ["NS_END", "NS_SEP", "VOLATILE_METADATA_KEYS", "Normalizer", "to_plain"]
 
 VOLATILE_METADATA_KEYS: frozenset[str] = frozenset({"lc_versions", "ls_integration"})
 """Metadata keys whose value or presence follows the installed versions, not the graph."""
 
-_NS_SEP = "|"  # langgraph's namespace separator (reserved in node names)
-_NS_END = ":"  # separates a node name from its task id
+NS_SEP = "|"
+"""LangGraph's namespace separator (reserved in node names): ``parent:<id>|child:<id>``."""
+NS_END = ":"
+"""Separates a node name from its task id in a namespace entry."""
 _CHECKPOINT_NS_KEYS = frozenset({"langgraph_checkpoint_ns", "checkpoint_ns"})
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -86,17 +88,17 @@ class Normalizer:
         """
         if not raw:
             return raw
-        return _NS_SEP.join(self._segment(segment) for segment in raw.split(_NS_SEP))
+        return NS_SEP.join(self._segment(segment) for segment in raw.split(NS_SEP))
 
     def namespace(self, raw: Iterable[str]) -> tuple[str, ...]:
         """A namespace tuple, entry by entry, like :meth:`checkpoint_ns`."""
         return tuple(self._segment(entry) for entry in raw)
 
     def _segment(self, segment: str) -> str:
-        node, sep, task = segment.partition(_NS_END)
+        node, sep, task = segment.partition(NS_END)
         if not sep or not task:
             return segment
-        return f"{node}{_NS_END}{self.task_id(task)}"
+        return f"{node}{NS_END}{self.task_id(task)}"
 
     def metadata(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Token metadata with volatile keys dropped and ids replaced, as plain data."""

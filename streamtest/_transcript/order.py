@@ -34,7 +34,7 @@ likewise model calls that one node runs on several threads at once
 (``asyncio.gather`` in one node is fine: calls start in a fixed order).
 
 No LangGraph import: ``langchain_core``'s callback base class is imported when
-:func:`_observer_class` first builds the observer.
+:func:`observer_class` first builds the observer.
 """
 
 from __future__ import annotations
@@ -46,12 +46,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from streamtest._events import _NS_END, _NS_SEP, StreamEvent, _task_of
 from streamtest._exceptions import UsageError
-from streamtest._normalize import to_plain
+from streamtest._transcript.events import NS_END, NS_SEP, StreamEvent, task_of
+from streamtest._transcript.normalize import to_plain
 
-# The underscored names are this module's interface to _transcript and _capture.
-__all__ = ["_Layout", "_canonical", "_observer_class", "_with_observer"]
+__all__ = ["Layout", "canonical_order", "observer_class", "with_observer"]
 
 _LC_RUN_PREFIX = "lc_run--"
 _RUN_SUFFIX_RE = re.compile(r"-\d+$")
@@ -68,7 +67,7 @@ class _TaskInfo:
 
 
 @dataclass
-class _Layout:
+class Layout:
     """What the observer callback learnt: task positions, model-call start order, the output."""
 
     tasks: dict[str, _TaskInfo] = field(default_factory=dict)
@@ -80,7 +79,7 @@ class _Layout:
     def learn_task(self, metadata: Mapping[str, Any] | None) -> str | None:
         if not metadata:
             return None
-        task = _task_of(metadata)
+        task = task_of(metadata)
         step = metadata.get("langgraph_step")
         if task is None or not isinstance(step, int):
             return task
@@ -88,13 +87,13 @@ class _Layout:
             self.tasks[task] = _TaskInfo(
                 step=step,
                 path=repr(to_plain(metadata.get("langgraph_path", ()))),
-                node=str(metadata.get("langgraph_node", task.rpartition(_NS_SEP)[2].partition(_NS_END)[0])),
+                node=str(metadata.get("langgraph_node", task.rpartition(NS_SEP)[2].partition(NS_END)[0])),
             )
         return task
 
 
 @functools.cache
-def _observer_class() -> type:
+def observer_class() -> type:
     """The observer callback class, built on first use so importing us stays light."""
     from langchain_core.callbacks import BaseCallbackHandler
 
@@ -107,7 +106,7 @@ def _observer_class() -> type:
         ignore_custom_event = True
 
         def __init__(self) -> None:
-            self.layout = _Layout()
+            self.layout = Layout()
             self._lock = threading.Lock()
             self._root: object = None
             self._node_runs: dict[Any, str] = {}
@@ -147,7 +146,7 @@ def _observer_class() -> type:
     return _Observer
 
 
-def _with_observer(config: Mapping[str, Any] | None, observer: Any) -> dict[str, Any]:
+def with_observer(config: Mapping[str, Any] | None, observer: Any) -> dict[str, Any]:
     """A shallow copy of ``config`` with the observer added to its callbacks."""
     if config is not None and not isinstance(config, Mapping):
         raise UsageError(f"config={config!r} must be a RunnableConfig dict or None.")
@@ -168,7 +167,7 @@ def _with_observer(config: Mapping[str, Any] | None, observer: Any) -> dict[str,
 
 
 def _parent(task: str) -> str:
-    return task.rpartition(_NS_SEP)[0]
+    return task.rpartition(NS_SEP)[0]
 
 
 def _explicit_step(event: StreamEvent) -> int | None:
@@ -195,7 +194,7 @@ def _same_output(recorded: Any, update: Any) -> bool:
         return False
 
 
-def _owners(arrival: Sequence[StreamEvent], layout: _Layout) -> list[str | None]:
+def _owners(arrival: Sequence[StreamEvent], layout: Layout) -> list[str | None]:
     """The task each event belongs to.
 
     An ``updates`` event names its node but not its task: it goes to the first
@@ -215,7 +214,7 @@ def _owners(arrival: Sequence[StreamEvent], layout: _Layout) -> list[str | None]
     for event in arrival:
         owner = event.task
         if owner is None and event.mode == "updates" and event.node is not None:
-            free = [t for t in by_node.get((_NS_SEP.join(event.namespace), event.node), []) if t not in claimed]
+            free = [t for t in by_node.get((NS_SEP.join(event.namespace), event.node), []) if t not in claimed]
             update = event.payload[event.node]
             matching = (t for t in free if t in layout.outputs and _same_output(layout.outputs[t], update))
             owner = next(matching, free[0] if free else None)
@@ -233,7 +232,7 @@ def _lane_ranks(
     lanes: list[tuple[str, Any]] = []
     for i, (event, owner) in enumerate(zip(arrival, owners, strict=True)):
         # Events no task claims are grouped per call at their graph's level.
-        where = owner if owner is not None else "graph " + _NS_SEP.join(event.namespace)
+        where = owner if owner is not None else "graph " + NS_SEP.join(event.namespace)
         lane = (where, event.call if event.call is not None else ("data", i))
         first.setdefault(lane, i)
         lanes.append(lane)
@@ -252,7 +251,7 @@ def _lane_ranks(
     return [first[lane] for lane in lanes]
 
 
-def _canonical(arrival: Sequence[StreamEvent], layout: _Layout) -> list[StreamEvent]:
+def canonical_order(arrival: Sequence[StreamEvent], layout: Layout) -> list[StreamEvent]:
     """``arrival`` stably sorted by the id-free key described in the module docstring."""
     tasks = dict(layout.tasks)
     supplemented = replace(layout, tasks=tasks)
@@ -265,26 +264,26 @@ def _canonical(arrival: Sequence[StreamEvent], layout: _Layout) -> list[StreamEv
     max_step: dict[str, int] = {}  # graph namespace -> latest step seen among its tasks
     keys: list[tuple[tuple[Any, ...], ...]] = []
     for event, owner, rank in zip(arrival, owners, ranks, strict=True):
-        segments = owner.split(_NS_SEP) if owner else list(event.namespace)
+        segments = owner.split(NS_SEP) if owner else list(event.namespace)
         key: list[tuple[Any, ...]] = []
         for depth in range(len(segments)):
-            prefix = _NS_SEP.join(segments[: depth + 1])
+            prefix = NS_SEP.join(segments[: depth + 1])
             info = tasks.get(prefix)
             if info is None:
                 order = unknown.setdefault(prefix, len(unknown))
                 parent_step = max_step.get(_parent(prefix), -1)
-                key.append((0, parent_step, 0, "~", segments[depth].partition(_NS_END)[0], order))
+                key.append((0, parent_step, 0, "~", segments[depth].partition(NS_END)[0], order))
                 continue
             key.append((0, info.step, 0, info.path, info.node, 0))
         if owner is None:
-            graph_ns = _NS_SEP.join(segments)
+            graph_ns = NS_SEP.join(segments)
             step = _explicit_step(event)
             key.append((0, max_step.get(graph_ns, -1) if step is None else step, 1))
         key.append((1, rank))
         for depth in range(len(segments)):
-            info = tasks.get(_NS_SEP.join(segments[: depth + 1]))
+            info = tasks.get(NS_SEP.join(segments[: depth + 1]))
             if info is not None:
-                graph_ns = _NS_SEP.join(segments[:depth])
+                graph_ns = NS_SEP.join(segments[:depth])
                 max_step[graph_ns] = max(max_step.get(graph_ns, -1), info.step)
         keys.append(tuple(key))
     ordered = sorted(range(len(arrival)), key=keys.__getitem__)

@@ -1,9 +1,9 @@
 """The :class:`Transcript`: a graph's stream as events in canonical order, with views.
 
-:func:`_build` turns the items one ``graph.stream`` call yielded into a
-transcript: each item is checked and read by :mod:`streamtest._events`, then
-sorted by :mod:`streamtest._order`. The rest is the transcript itself: filtered
-views, normalization (per-run ids to placeholders, see :mod:`streamtest._normalize`),
+:func:`build_transcript` turns the items one ``graph.stream`` call yielded into a
+transcript: each item is checked and read by :mod:`streamtest._transcript.events`, then
+sorted by :mod:`streamtest._transcript.order`. The rest is the transcript itself: filtered
+views, normalization (per-run ids to placeholders, see :mod:`streamtest._transcript.normalize`),
 the plain records golden files hold, and assertion methods that defer to
 :mod:`streamtest.assertions`.
 """
@@ -12,27 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from streamtest._events import (
-    _NS_END,
+from streamtest import assertions
+from streamtest._exceptions import UsageError
+from streamtest._transcript.events import (
+    NS_END,
     Extractor,
     StreamEvent,
+    StreamShape,
     Tokens,
-    _check_extract,
-    _make_event,
-    _parse_item,
-    _Shape,
+    check_extract,
+    make_event,
+    parse_item,
 )
-from streamtest._exceptions import UsageError
-from streamtest._normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
-from streamtest._order import _canonical, _Layout
+from streamtest._transcript.normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
+from streamtest._transcript.order import Layout, canonical_order
 
-if TYPE_CHECKING:
-    from streamtest.assertions import InteractionLike
-
-# The underscored names are this module's interface to _capture.
-__all__ = ["Transcript", "_build", "_options"]
+__all__ = ["Transcript", "build_transcript", "stream_options"]
 
 
 # --------------------------------------------------------------------------- transcript
@@ -61,7 +58,7 @@ class Transcript:
         normalized: bool = False,
     ) -> None:
         self.events: tuple[StreamEvent, ...] = tuple(events)
-        """Events in canonical order (see :mod:`streamtest._order`)."""
+        """Events in canonical order (see :mod:`streamtest._transcript.order`)."""
         self.arrival: tuple[StreamEvent, ...] = self.events if arrival is None else tuple(arrival)
         """The same events in the order ``graph.stream`` yielded them."""
         self.raw: tuple[Any, ...] = tuple(raw)
@@ -92,10 +89,10 @@ class Transcript:
         Without :func:`capture`'s observer the canonical order knows only the tasks
         that token metadata names.
         """
-        _check_extract(extract)
-        shape = _Shape.of(stream_mode, subgraphs, version, default=stream_mode)
-        layout = _Layout(final_state=final_state, has_final_state=final_state is not None)
-        return _build(list(items), shape, extract, layout, _options(stream_mode, subgraphs, version))
+        check_extract(extract)
+        shape = StreamShape.of(stream_mode, subgraphs, version, default=stream_mode)
+        layout = Layout(final_state=final_state, has_final_state=final_state is not None)
+        return build_transcript(list(items), shape, extract, layout, stream_options(stream_mode, subgraphs, version))
 
     # ------------------------------------------------------------------ sequence protocol
 
@@ -190,7 +187,7 @@ class Transcript:
         _check_names("path", path)
 
         def inside(event: StreamEvent) -> bool:
-            names = tuple(entry.partition(_NS_END)[0] for entry in event.namespace)
+            names = tuple(entry.partition(NS_END)[0] for entry in event.namespace)
             return names[: len(path)] == path
 
         return self.where(inside, description=f"subgraph {'/'.join(path)!r}")
@@ -263,62 +260,42 @@ class Transcript:
 
     def assert_tokens(self, expected: Sequence[str], **filters: Any) -> None:
         """The exact token sequence (see ``streamtest.assertions.assert_tokens``)."""
-        from streamtest import assertions
-
         assertions.assert_tokens(self, expected, **filters)
 
     def assert_tokens_in_order(self, expected: Sequence[str], **filters: Any) -> None:
         """These tokens appear in this order, others may come between."""
-        from streamtest import assertions
-
         assertions.assert_tokens_in_order(self, expected, **filters)
 
     def assert_text(self, expected: str, **filters: Any) -> None:
         """The concatenated tokens equal ``expected``."""
-        from streamtest import assertions
-
         assertions.assert_text(self, expected, **filters)
 
     def assert_text_matches_state(self, key: str, **filters: Any) -> None:
         """The concatenated tokens equal the final state's ``key``."""
-        from streamtest import assertions
-
         assertions.assert_text_matches_state(self, key, **filters)
 
     def assert_from_nodes(self, *nodes: str, **filters: Any) -> None:
         """Every token comes from one of ``nodes``."""
-        from streamtest import assertions
-
         assertions.assert_from_nodes(self, *nodes, **filters)
 
     def assert_tags_exclusive(self, *tags: str, **filters: Any) -> None:
         """No token carries more than one of ``tags``."""
-        from streamtest import assertions
-
         assertions.assert_tags_exclusive(self, *tags, **filters)
 
     def interleaves(self, tag_a: str, tag_b: str) -> bool:
         """Whether tokens of the two tags alternate in arrival order."""
-        from streamtest import assertions
-
         return assertions.interleaves(self, tag_a, tag_b)
 
     def assert_not_interleaved(self, tag_a: str, tag_b: str) -> None:
         """Tokens of the two tags arrived as two blocks, one after the other."""
-        from streamtest import assertions
-
         assertions.assert_not_interleaved(self, tag_a, tag_b)
 
     def assert_metadata(self, expected: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
         """Every token's metadata has these keys with these values, predicates or patterns."""
-        from streamtest import assertions
-
         assertions.assert_metadata(self, expected, **fields)
 
-    def assert_conserves(self, interactions: Iterable[InteractionLike], **options: Any) -> None:
+    def assert_conserves(self, interactions: Iterable[assertions.InteractionLike], **options: Any) -> None:
         """Every provider token of every interaction reached the stream once, in order."""
-        from streamtest import assertions
-
         assertions.assert_conserves(self, interactions, **options)
 
 
@@ -343,7 +320,7 @@ def _call_label(n: int, event: StreamEvent) -> str:
     """``call 2 (messages, node 'call_model', tags ['poem'])``: what a reader can find in the graph."""
     parts = [event.mode]
     if event.namespace:
-        parts.append("subgraph " + "/".join(entry.partition(_NS_END)[0] for entry in event.namespace))
+        parts.append("subgraph " + "/".join(entry.partition(NS_END)[0] for entry in event.namespace))
     if event.node is not None:
         parts.append(f"node {event.node!r}")
     parts.append(f"tags {list(event.tags)}")
@@ -418,7 +395,7 @@ def _tool_call_chunks(event: StreamEvent) -> list[Any]:
     return []
 
 
-def _options(stream_mode: object, subgraphs: bool, version: str | None) -> dict[str, Any]:
+def stream_options(stream_mode: object, subgraphs: bool, version: str | None) -> dict[str, Any]:
     return {
         "stream_mode": list(stream_mode) if isinstance(stream_mode, list) else stream_mode,
         "subgraphs": subgraphs,
@@ -426,15 +403,15 @@ def _options(stream_mode: object, subgraphs: bool, version: str | None) -> dict[
     }
 
 
-def _build(
-    items: list[Any], shape: _Shape, extract: Extractor | None, layout: _Layout, options: dict[str, Any]
+def build_transcript(
+    items: list[Any], shape: StreamShape, extract: Extractor | None, layout: Layout, options: dict[str, Any]
 ) -> Transcript:
     arrival = []
     for index, item in enumerate(items):
-        mode, ns, payload = _parse_item(item, shape)
-        arrival.append(_make_event(mode, ns, payload, index, extract, shape))
+        mode, ns, payload = parse_item(item, shape)
+        arrival.append(make_event(mode, ns, payload, index, extract, shape))
     return Transcript(
-        _canonical(arrival, layout),
+        canonical_order(arrival, layout),
         arrival=arrival,
         raw=items,
         final_state=layout.final_state if layout.has_final_state else None,

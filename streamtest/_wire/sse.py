@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["EventSplitter", "SSEEvent", "encode_event", "parse_event", "split_events"]
+from streamtest._wire.base import Frame
+
+__all__ = ["SSE", "EventSplitter", "SSEEvent", "encode_event", "parse_event", "split_events"]
 
 # One line with its terminator. A lone CR is a terminator too (SSE spec 9.2.5).
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")
@@ -129,3 +131,31 @@ def encode_event(data: str, *, event: str | None = None, eol: str = "\n") -> byt
     lines = [f"event: {event}"] if event is not None else []
     lines.extend(f"data: {line}" for line in data.split("\n"))
     return (eol.join(lines) + eol + eol).encode("utf-8")
+
+
+class _SSEFraming:
+    """Server-sent events as a :class:`~streamtest._wire.framing.Framing`: one unit per event."""
+
+    name = "sse"
+
+    def accepts(self, content_type: str) -> bool:
+        return content_type.startswith("text/event-stream")
+
+    def splitter(self) -> EventSplitter:
+        return EventSplitter()
+
+    def split(self, body: bytes) -> list[bytes]:
+        return split_events(body)
+
+    def frame(self, unit: bytes) -> Frame | None:
+        try:
+            event = parse_event(unit)
+        except UnicodeDecodeError:
+            return None
+        if event.data is None:
+            return None
+        return Frame(event.event, event.data)
+
+
+SSE = _SSEFraming()
+"""The SSE framing."""

@@ -1,0 +1,326 @@
+"""The HTTP transport stubs: where a request is answered from a cassette or recorded as it streams.
+
+vcrpy's own httpx/httpx2 stubs buffer: while recording they read the whole
+upstream body before the application sees a byte, and on replay they hand back
+one ``ByteStream``. These replace them (installed by
+:class:`~streamtest._replay.cassette.Cassette` through vcrpy's
+``custom_patches``) and tee instead:
+
+- **recording**: the application reads the real upstream stream chunk by chunk
+  as it arrives; a :class:`_Tape` beside it cuts the body into frames with the
+  response's framing (SSE events...), stamps each with its arrival offset, and
+  hands the interaction to the cassette when the stream ends (or breaks: the
+  break is recorded too);
+- **replay**: the recorded frames are served one per chunk, then the recorded
+  break (if any) is raised again, with the same exception type.
+
+The stubs talk to the cassette through the small :class:`Deck` protocol, so
+this module does not import the cassette: imports point one way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+from vcr.request import Request
+
+from streamtest._cassette.format import framing_of
+from streamtest._cassette.scrub import DUMMY_API_KEY
+from streamtest._exceptions import UsageError
+from streamtest._wire.framing import Framing, Splitter
+from streamtest._wire.registry import local_server_hosts
+
+__all__ = ["Deck", "transport_patches"]
+
+# Exception types a recorded stream break may be raised again as (module prefixes).
+_REPLAYABLE_ERROR_MODULES = ("httpx2", "httpx", "httpcore", "builtins", "anyio", "ssl")
+
+
+class Deck(Protocol):
+    """What the stubs need of a cassette: its mode, where recording goes, replay and record."""
+
+    @property
+    def recording(self) -> bool: ...
+
+    @property
+    def upstream(self) -> str | None:
+        """While recording: the local server that stands in for provider hosts, if any."""
+
+    def replay_response(self, request: Request) -> dict[str, Any]:
+        """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
+
+    def add_recording(self, request: Request, response: dict[str, Any]) -> None:
+        """Keep one recorded interaction (called once per response, when its stream ends)."""
+
+
+def transport_patches(deck: Deck) -> Iterator[tuple[Any, str, Any]]:
+    """``(class, method name, stub)`` for every installed httpx flavour, for vcrpy's ``custom_patches``."""
+    for name in ("httpx2", "httpx"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        yield module.HTTPTransport, "handle_request", _sync_stub(deck, module.HTTPTransport.handle_request, module)
+        yield (
+            module.AsyncHTTPTransport,
+            "handle_async_request",
+            _async_stub(deck, module.AsyncHTTPTransport.handle_async_request, module),
+        )
+
+
+def _vcr_request(request: Any, body: bytes) -> Request:
+    return Request(request.method, str(request.url), body, dict(request.headers))
+
+
+def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
+    """Send a request meant for the provider to ``upstream`` (the local server) instead.
+
+    Done at the transport, not with OPENAI_BASE_URL, so the application is
+    configured exactly as in production: ChatOpenAI, for one, turns
+    ``stream_usage`` off when OPENAI_BASE_URL is set, which would make every
+    recorded request differ from the one a CI replay makes. The cassette keeps
+    the URL the application asked for.
+    """
+    if upstream is None or request.url.host not in local_server_hosts():
+        return
+    target = httpx_mod.URL(upstream)
+    request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+    request.headers["host"] = target.netloc.decode("ascii")
+
+
+def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
+    """Recording with streamtest's placeholder key would record a 401 from the provider."""
+    if request.headers.get("authorization") != f"Bearer {DUMMY_API_KEY}":
+        return
+    if upstream is not None and str(request.url).startswith(upstream):
+        return
+    raise UsageError(
+        f"recording {request.method} {request.url} needs a real API key, and OPENAI_API_KEY is not set "
+        "(streamtest put a placeholder there so clients can be built). Set OPENAI_API_KEY, or record "
+        "against the embedded server with `pytest --record --llm-server=local`."
+    )
+
+
+def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
+    chunks = recorded.get("chunks")
+    if chunks is None:
+        body = recorded["body"]["string"]
+        chunks = [body.encode("utf-8") if isinstance(body, str) else body]
+    status = recorded["status"]
+    headers = [(name, value) for name, values in recorded["headers"].items() for value in values]
+    error = recorded.get("stream_error")
+    return httpx_mod.Response(
+        status["code"],
+        headers=headers,
+        stream=_stream_classes(httpx_mod).Replay(chunks, error, httpx_mod),
+        extensions={"reason_phrase": (status.get("message") or "").encode("ascii", "replace")},
+    )
+
+
+def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, _Tape | None]:
+    """What both stubs do before the transport: replay from the cassette, or get ready to record.
+
+    Returns ``(replayed response, None)`` or ``(None, tape)``.
+    """
+    request.stream = httpx_mod.ByteStream(body)
+    vcr_request = _vcr_request(request, body)
+    if not deck.recording:
+        return _replayed_response(deck.replay_response(vcr_request), httpx_mod), None
+    _redirect(request, deck.upstream, httpx_mod)
+    _refuse_dummy_key(request, deck.upstream)
+    return None, _Tape(deck, vcr_request)
+
+
+def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def handle_request(transport: Any, request: Any) -> Any:
+        replayed, tape = _intercept(deck, request, b"".join(request.stream), httpx_mod)
+        if tape is None:
+            return replayed
+        response = real(transport, request)
+        tape.begin(response)
+        response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
+        return response
+
+    return handle_request
+
+
+def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
+    @functools.wraps(real)
+    async def handle_async_request(transport: Any, request: Any) -> Any:
+        replayed, tape = _intercept(deck, request, b"".join([part async for part in request.stream]), httpx_mod)
+        if tape is None:
+            return replayed
+        response = await real(transport, request)
+        tape.begin(response)
+        response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
+        return response
+
+    return handle_async_request
+
+
+class _Tape:
+    """What the application read from one upstream response, with SSE event arrival times."""
+
+    def __init__(self, deck: Deck, request: Request) -> None:
+        self._deck = deck
+        self._request = request
+        self._started = time.perf_counter()
+        self._raw = bytearray()
+        self._chunks: list[bytes] = []
+        self._offsets: list[float] = []
+        self._framing: Framing | None = None
+        self._splitter: Splitter | None = None
+        self._response: dict[str, Any] = {}
+        self._done = False
+
+    def begin(self, response: Any) -> None:
+        headers: dict[str, list[str]] = {}
+        for name, value in response.headers.multi_items():
+            headers.setdefault(name.lower(), []).append(value)
+        reason = response.extensions.get("reason_phrase", b"")
+        self._response = {
+            "status": {"code": response.status_code, "message": reason.decode("ascii", "replace")},
+            "headers": headers,
+        }
+        encoding = response.headers.get("content-encoding", "identity").lower()
+        self._framing = framing_of(self._response)
+        if self._framing is not None and encoding == "identity":
+            self._splitter = self._framing.splitter()
+
+    def feed(self, data: bytes) -> None:
+        self._raw += data
+        if self._splitter is not None:
+            events = self._splitter.feed(data)
+            if events:
+                offset = time.perf_counter() - self._started
+                self._chunks.extend(events)
+                self._offsets.extend([offset] * len(events))
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """Append the interaction once: at the end of the stream, at a break, or at close."""
+        if self._done:
+            return
+        self._done = True
+        response = dict(self._response)
+        body = bytes(self._raw)
+        if self._splitter is not None:
+            if tail := self._splitter.flush():
+                self._chunks.append(tail)
+                self._offsets.append(time.perf_counter() - self._started)
+            response["chunks"], response["offsets"] = self._chunks, self._offsets
+        else:
+            body = _decoded(body, response)
+            if self._framing is not None:
+                response["chunks"] = self._framing.split(body)
+                response["offsets"] = None
+        response["body"] = {"string": body}
+        if error is not None:
+            kind = type(error)
+            response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
+        self._deck.add_recording(self._request, response)
+
+
+def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
+    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
+    headers = response["headers"]
+    encoding = headers.get("content-encoding", ["identity"])[0].lower()
+    if encoding in ("gzip", "deflate"):
+        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        with contextlib.suppress(zlib.error):
+            body = zlib.decompress(body, wbits)
+            headers.pop("content-encoding")
+    return body
+
+
+def _raise_recorded(error: dict[str, str], httpx_mod: Any) -> None:
+    module_name, _, name = error["type"].rpartition(".")
+    exc_type: Any = None
+    if module_name.startswith(_REPLAYABLE_ERROR_MODULES):
+        with contextlib.suppress(ImportError, AttributeError):
+            exc_type = getattr(importlib.import_module(module_name), name)
+    if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
+        exc_type = httpx_mod.ReadError
+    try:
+        exc = exc_type(error["message"])
+    except TypeError:
+        exc = httpx_mod.ReadError(error["message"])
+    raise exc
+
+
+@functools.cache
+def _stream_classes(httpx_mod: Any) -> Any:
+    """Byte-stream classes for one httpx flavour (httpx or httpx2), made once."""
+
+    class Replay(httpx_mod.SyncByteStream, httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """The recorded chunks, one per iteration step, then the recorded break."""
+
+        def __init__(self, chunks: Sequence[bytes], error: dict[str, str] | None, module: Any) -> None:
+            self._chunks = chunks
+            self._error = error
+            self._module = module
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield from self._chunks
+            if self._error:
+                _raise_recorded(self._error, self._module)
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for chunk in self._chunks:
+                yield chunk
+            if self._error:
+                _raise_recorded(self._error, self._module)
+
+    class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
+        """Pass the upstream chunks through as they arrive, copying them to the tape."""
+
+        def __init__(self, inner: Any, tape: _Tape) -> None:
+            self._inner = inner
+            self._tape = tape
+
+        def __iter__(self) -> Iterator[bytes]:
+            try:
+                for chunk in self._inner:
+                    self._tape.feed(chunk)
+                    yield chunk
+            except Exception as exc:
+                self._tape.finish(exc)
+                raise
+            finally:
+                self._tape.finish()
+
+        def close(self) -> None:
+            self._tape.finish()
+            self._inner.close()
+
+    class RecordingAsync(httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """Async twin of ``RecordingSync``."""
+
+        def __init__(self, inner: Any, tape: _Tape) -> None:
+            self._inner = inner
+            self._tape = tape
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            try:
+                async for chunk in self._inner:
+                    self._tape.feed(chunk)
+                    yield chunk
+            except Exception as exc:
+                self._tape.finish(exc)
+                raise
+            finally:
+                self._tape.finish()
+
+        async def aclose(self) -> None:
+            self._tape.finish()
+            await self._inner.aclose()
+
+    return type("_Streams", (), {"Replay": Replay, "RecordingSync": RecordingSync, "RecordingAsync": RecordingAsync})
+
+

@@ -1,0 +1,201 @@
+"""The small interface every provider stream format answers, and the values it answers with.
+
+A format module (``openai_chat``, ``openai_responses``...) subclasses
+:class:`WireFormat` and sets a few class attributes; :mod:`.registry` lists the
+instances. What a format reads out of a recorded stream is a
+:class:`StreamReading`: the same few fields for every provider, so views,
+assertions and conservation checks work on any of them.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+__all__ = ["Frame", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One unit of a stream that carries data: an SSE event, an NDJSON line, an event-stream message.
+
+    ``event`` is the unit's name where the framing has one (SSE ``event:``,
+    the ``:event-type`` header), else ``None``; ``data`` is its data text.
+    """
+
+    event: str | None
+    data: str
+
+    def json(self) -> Any:
+        """The data parsed as JSON, or ``None`` when it is not JSON (``[DONE]``, text)."""
+        try:
+            return json.loads(self.data)
+        except ValueError:
+            return None
+
+
+def pipe_form(pieces: Sequence[str]) -> str:
+    """``'Why| was'`` when that is unambiguous, else the list of pieces."""
+    if pieces and not any("|" in piece for piece in pieces):
+        return repr("|".join(pieces))
+    return repr(list(pieces))
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call: ``arguments`` is the JSON text the ``deltas`` concatenate to.
+
+    Read from a recording, ``deltas`` are the argument fragments the provider
+    streamed (empty ones left out); drawn by a strategy, how it split
+    ``arguments``. ``args`` is the parsed JSON, what ChatOpenAI puts in
+    ``AIMessage.tool_calls[i]["args"]``.
+    """
+
+    name: str
+    arguments: str
+    id: str = "call_000000000000000000000000"
+    deltas: tuple[str, ...] = ()
+
+    @property
+    def args(self) -> Any:
+        return json.loads(self.arguments)
+
+    def __repr__(self) -> str:
+        shown = pipe_form(self.deltas) if self.deltas else repr(self.arguments)
+        return f"{self.name}({shown})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
+@dataclass(frozen=True)
+class ToolCallFragment:
+    """A piece of a streamed tool call as it arrived.
+
+    ``call`` tells the calls of one response apart (the chat tool-call
+    ``index``, the Responses item id, the Anthropic content-block index); the
+    first fragment of a call usually carries ``id`` and ``name``, the rest
+    only ``arguments`` text.
+    """
+
+    call: int | str
+    arguments: str = ""
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts a stream reports (OpenAI's names; other providers' counts map onto them)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cached_tokens: int = 0
+
+    @property
+    def input_tokens(self) -> int:
+        """LangChain's ``usage_metadata`` name for ``prompt_tokens``."""
+        return self.prompt_tokens
+
+    @property
+    def output_tokens(self) -> int:
+        """LangChain's ``usage_metadata`` name for ``completion_tokens``."""
+        return self.completion_tokens
+
+    def __repr__(self) -> str:
+        cached = f", cached={self.cached_tokens}" if self.cached_tokens else ""
+        return f"Usage({self.prompt_tokens}+{self.completion_tokens}{cached})"
+
+
+@dataclass(frozen=True)
+class StreamReading:
+    """What one recorded response says, whatever the provider.
+
+    ``text`` keeps every text delta in order (empty ones too: conservation
+    leaves them out, byte-level checks need them); ``reasoning`` the
+    reasoning/thinking deltas; ``errors`` a short description of each error
+    the stream carried (an ``error`` event, an error object).
+    """
+
+    text: tuple[str, ...] = ()
+    tool_call_fragments: tuple[ToolCallFragment, ...] = ()
+    reasoning: tuple[str, ...] = ()
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    errors: tuple[str, ...] = ()
+    model: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """The fragments reassembled into whole calls, in the order the calls started."""
+        calls: dict[int | str, dict[str, Any]] = {}
+        for fragment in self.tool_call_fragments:
+            entry = calls.setdefault(fragment.call, {"id": None, "name": "", "pieces": []})
+            entry["id"] = entry["id"] or fragment.id
+            if fragment.name:
+                entry["name"] = entry["name"] or fragment.name
+            if fragment.arguments:
+                entry["pieces"].append(fragment.arguments)
+        return tuple(
+            ToolCall(name=entry["name"], arguments="".join(entry["pieces"]), id=entry["id"] or "", deltas=tuple(entry["pieces"]))
+            for entry in calls.values()
+        )
+
+
+class WireFormat(ABC):
+    """One provider stream format: how to recognise its traffic and read its frames.
+
+    Subclasses set the class attributes and implement :meth:`read`; the
+    defaults of :meth:`prompt` and :meth:`model` read OpenAI-style request
+    bodies (``messages`` / ``input``, ``model``).
+    """
+
+    name: ClassVar[str]
+    """Short identifier: ``"openai-chat"``."""
+    provider: ClassVar[str]
+    """Who speaks it first: ``"openai"`` (LangChain's ``ls_provider`` where they agree)."""
+    paths: ClassVar[tuple[str, ...]] = ()
+    """Request path suffixes that are this format's traffic (``"/chat/completions"``)."""
+    hosts: ClassVar[frozenset[str]] = frozenset()
+    """The provider's API hosts."""
+    local_server: ClassVar[bool] = False
+    """Whether the embedded llama.cpp server speaks this format, so ``--llm-server=local``
+    may stand in for :attr:`hosts` while recording."""
+
+    def claims(self, path: str) -> bool:
+        """Whether a request to ``path`` is this format's traffic."""
+        return bool(self.paths) and path.rstrip("/").endswith(self.paths)
+
+    @abstractmethod
+    def sniff(self, payloads: Sequence[Any]) -> bool:
+        """Whether these parsed data payloads look like this format (when the path says nothing)."""
+
+    @abstractmethod
+    def read(self, frames: Sequence[Frame]) -> StreamReading:
+        """What the stream says: text, tool-call fragments, reasoning, usage, finish, errors."""
+
+    def prompt(self, request: Any) -> str | None:
+        """The last user-visible prompt text of a request body, for failure messages."""
+        if not isinstance(request, Mapping):
+            return None
+        messages = request.get("messages") or request.get("input")
+        if isinstance(messages, str):
+            return messages
+        if isinstance(messages, list) and messages and isinstance(messages[-1], Mapping):
+            content = messages[-1].get("content")
+            if isinstance(content, str):
+                return content
+        return None
+
+    def model(self, request: Any) -> str | None:
+        """The model a request body asks for."""
+        model = request.get("model") if isinstance(request, Mapping) else None
+        return model if isinstance(model, str) else None
+
+    def __repr__(self) -> str:
+        return f"<wire format {self.name}>"

@@ -1,0 +1,71 @@
+"""Framings: how a streamed body is cut into units (an SSE event, an NDJSON line...).
+
+A framing is chosen by the response's content type. Recording feeds the
+network chunks to its :class:`Splitter` and stores one unit per line of the
+cassette with its arrival time; replay serves one unit per chunk. Every
+framing keeps the invariant replay relies on: ``b"".join(split(body)) == body``.
+
+Adding a framing means one module with one :class:`Framing` instance, listed in
+:data:`FRAMINGS`, and its cassette entry codec in ``streamtest._cassette.events``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from streamtest._wire.base import Frame
+from streamtest._wire.sse import SSE
+
+__all__ = ["FRAMINGS", "Framing", "Splitter", "frames_of", "framing_for", "framing_named"]
+
+
+class Splitter(Protocol):
+    """Cuts bytes that arrive in network-sized pieces into whole units."""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return the units they complete (possibly none)."""
+
+    def flush(self) -> bytes:
+        """Return whatever is buffered (an unterminated tail) and reset."""
+
+
+class Framing(Protocol):
+    """One way of cutting a streamed body into units."""
+
+    @property
+    def name(self) -> str:
+        """The key a cassette stores such a body under (``"sse"``)."""
+
+    def accepts(self, content_type: str) -> bool:
+        """Whether a response with this (lower-cased) content type uses this framing."""
+
+    def splitter(self) -> Splitter:
+        """A fresh incremental splitter."""
+
+    def split(self, body: bytes) -> list[bytes]:
+        """A complete body cut into units whose concatenation is ``body``."""
+
+    def frame(self, unit: bytes) -> Frame | None:
+        """What one unit carries, or ``None`` when it carries no data (a comment, a keep-alive)."""
+
+
+FRAMINGS: tuple[Framing, ...] = (SSE,)
+
+
+def framing_for(content_type: str) -> Framing | None:
+    """The framing of a response with this content type, or ``None`` for a plain body."""
+    lowered = content_type.lower()
+    return next((framing for framing in FRAMINGS if framing.accepts(lowered)), None)
+
+
+def framing_named(name: str) -> Framing | None:
+    """The framing a cassette stores under ``name``."""
+    return next((framing for framing in FRAMINGS if framing.name == name), None)
+
+
+def frames_of(framing: Framing | None, units: Sequence[bytes]) -> list[Frame]:
+    """The frames carrying data among ``units`` (none for a plain body)."""
+    if framing is None:
+        return []
+    return [frame for unit in units if (frame := framing.frame(unit)) is not None]

@@ -1,0 +1,40 @@
+"""Every stream format streamtest reads, and how a recorded exchange finds its own.
+
+A format is found by the request path first (``/chat/completions``,
+``/responses``...), then, for servers with paths of their own, by what its
+first data frames look like. Adding a provider: write its module (subclass
+:class:`~streamtest._wire.base.WireFormat`), add the instance to
+:data:`FORMATS`, and test it (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from streamtest._wire.base import Frame, WireFormat
+from streamtest._wire.openai_chat import OPENAI_CHAT
+from streamtest._wire.openai_responses import OPENAI_RESPONSES
+
+__all__ = ["FORMATS", "format_for", "format_named", "local_server_hosts"]
+
+FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES)
+
+_SNIFFED_FRAMES = 4
+
+
+def format_for(path: str, frames: Sequence[Frame] = ()) -> WireFormat | None:
+    """The format of an exchange on ``path`` whose response carried ``frames``."""
+    for wire in FORMATS:
+        if wire.claims(path):
+            return wire
+    payloads = [frame.json() for frame in frames[:_SNIFFED_FRAMES]]
+    return next((wire for wire in FORMATS if wire.sniff(payloads)), None)
+
+
+def format_named(name: str) -> WireFormat | None:
+    return next((wire for wire in FORMATS if wire.name == name), None)
+
+
+def local_server_hosts() -> frozenset[str]:
+    """Provider hosts whose traffic ``--llm-server=local`` may send to the embedded server."""
+    return frozenset(host for wire in FORMATS if wire.local_server for host in wire.hosts)
