@@ -229,3 +229,47 @@ def test_failed_recording_leaves_the_previous_cassette(tmp_path: Path) -> None:
             raise RuntimeError("test failed mid-recording")
     assert path.read_text() == "previous contents\n"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.yaml"]
+
+
+def _counting_client(delivered: list[bytes]) -> httpx2.AsyncClient:
+    """An async http client whose response hook records every body chunk the SDK reads."""
+
+    async def wrap(response: httpx2.Response) -> None:
+        inner = response.stream
+
+        class Counting(httpx2.AsyncByteStream):
+            async def __aiter__(self):  # type: ignore[no-untyped-def]
+                async for chunk in inner:  # type: ignore[union-attr]
+                    delivered.append(chunk)
+                    yield chunk
+
+            async def aclose(self) -> None:
+                await inner.aclose()  # type: ignore[union-attr]
+
+        response.stream = Counting()
+
+    return httpx2.AsyncClient(event_hooks={"response": [wrap]})
+
+
+def test_async_replay_delivers_each_recorded_byte_once(llm_server: str, tmp_path: Path) -> None:
+    """The SDK drains the body again after [DONE]; a replayed body, like a socket, is read once."""
+    path = tmp_path / "async.yaml"
+    body = {"model": "m", "messages": PROMPT, "stream": True, "max_tokens": 8, "temperature": 0}
+
+    async def run(base: str, delivered: list[bytes]) -> list[str]:
+        async with openai.AsyncOpenAI(
+            base_url=base + "/v1", api_key="sk-planted-test-key-0123456789abcdef", max_retries=0, http_client=_counting_client(delivered)
+        ) as client:
+            stream = await client.chat.completions.create(**body)  # type: ignore[call-overload]
+            return [c.choices[0].delta.content async for c in stream if c.choices and c.choices[0].delta.content]
+
+    live: list[bytes] = []
+    with use_cassette(path, record="all"):
+        recorded_tokens = asyncio.run(run(llm_server, live))
+    (recorded,) = load_path(path)[1]
+    replayed: list[bytes] = []
+    with use_cassette(path):
+        replayed_tokens = asyncio.run(run("https://api.openai.com", replayed))
+    assert replayed_tokens == recorded_tokens
+    assert replayed == recorded["chunks"]  # one recorded event per chunk, each exactly once
+    assert b"".join(replayed) == b"".join(live)

@@ -259,23 +259,33 @@ def _stream_classes(httpx_mod: Any) -> Any:
     """Byte-stream classes for one httpx flavour (httpx or httpx2), made once."""
 
     class Replay(httpx_mod.SyncByteStream, httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """The recorded chunks, one per iteration step, then the recorded break."""
+        """The recorded chunks, one per iteration step, then the recorded break.
+
+        Read once, like the socket it stands in for: a second iteration (the
+        openai SDK drains the body again after ``[DONE]``) gets only what the
+        first one left, so each recorded byte is delivered exactly once.
+        """
 
         def __init__(self, chunks: Sequence[bytes], error: dict[str, str] | None, module: Any) -> None:
             self._chunks = chunks
             self._error = error
             self._module = module
+            self._served = 0  # chunks handed out so far, by either iterator
+
+        def _rest(self) -> Iterator[bytes]:
+            while self._served < len(self._chunks):
+                self._served += 1
+                yield self._chunks[self._served - 1]
+            error, self._error = self._error, None
+            if error:
+                _raise_recorded(error, self._module)
 
         def __iter__(self) -> Iterator[bytes]:
-            yield from self._chunks
-            if self._error:
-                _raise_recorded(self._error, self._module)
+            return self._rest()
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            for chunk in self._chunks:
+            for chunk in self._rest():
                 yield chunk
-            if self._error:
-                _raise_recorded(self._error, self._module)
 
     class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
         """Pass the upstream chunks through as they arrive, copying them to the tape."""
