@@ -158,20 +158,33 @@ def check_pace(arrivals: list[float], offsets: list[float], factor: float) -> No
     # A deadline is never missed early; the first event's wait is reproduced.
     assert all(a >= d * 0.95 for a, d in zip(arrivals, due, strict=True))
     assert 0.95 <= arrivals[0] / due[0] <= 2.5
-    # Gaps of 40 ms and more, each within a generous band, their median close to 1.
+    # Gaps of 40 ms and more: their median close to 1, most of them within a generous band (one
+    # late event, on a busy machine, makes its gap longer and the next one shorter).
     ratios = [
         (arrivals[i] - arrivals[i - 1]) / (due[i] - due[i - 1]) for i in range(1, len(due)) if due[i] - due[i - 1] >= 0.04
     ]
     assert len(ratios) >= 5
-    assert all(0.25 <= r <= 4 for r in ratios), ratios
     assert 0.8 <= statistics.median(ratios) <= 1.25, ratios
+    assert sum(0.5 <= r <= 2 for r in ratios) >= 0.8 * len(ratios), ratios
     assert 0.95 <= arrivals[-1] / due[-1] <= 1.3
 
 
-def sync_arrivals(interaction: Interaction, pace: str | float, **client: Any) -> list[float]:
-    with use_cassette(FIXTURE, pace=pace, fail_on_unplayed=False), openai.OpenAI(api_key="x", max_retries=0, **client) as sdk:
-        start = time.perf_counter()
-        return [time.perf_counter() - start for _ in sdk.chat.completions.create(**interaction.request_json)]
+def warm_up(sdk: openai.OpenAI) -> None:
+    """One fast replay first: the SDK's first call imports and builds its models, time a recording
+    never saw (it is spent before the request reaches the transport)."""
+    interaction = backup_interaction()
+    with use_cassette(FIXTURE, fail_on_unplayed=False):
+        list(sdk.chat.completions.create(**interaction.request_json))
+
+
+def sync_arrivals(interaction: Interaction, pace: str | float) -> tuple[list[float], float]:
+    """When each event reached the app, from the call (after a warm-up), and the CPU time this thread spent."""
+    with openai.OpenAI(api_key="x", max_retries=0) as sdk:
+        warm_up(sdk)
+        with use_cassette(FIXTURE, pace=pace, fail_on_unplayed=False):
+            cpu, start = time.thread_time(), time.perf_counter()
+            arrivals = [time.perf_counter() - start for _ in sdk.chat.completions.create(**interaction.request_json)]
+            return arrivals, time.thread_time() - cpu
 
 
 @pytest.mark.parametrize("pace", ["recorded", 2])
@@ -179,9 +192,7 @@ def test_a_paced_sync_replay_follows_the_recorded_first_event_and_gaps(pace: str
     interaction = backup_interaction()
     factor = Pace.parse(pace).factor
     assert factor is not None
-    cpu = time.thread_time()
-    arrivals = sync_arrivals(interaction, pace)
-    cpu = time.thread_time() - cpu
+    arrivals, cpu = sync_arrivals(interaction, pace)
     check_pace(arrivals, recorded_offsets(interaction), factor)
     # Waiting is sleeping (the GIL is released), not spinning: little CPU for the stream's duration.
     assert cpu / arrivals[-1] < 0.3
@@ -189,7 +200,7 @@ def test_a_paced_sync_replay_follows_the_recorded_first_event_and_gaps(pace: str
 
 def test_the_default_fast_pace_does_not_wait() -> None:
     interaction = backup_interaction()
-    arrivals = sync_arrivals(interaction, "fast")
+    arrivals, _ = sync_arrivals(interaction, "fast")
     assert arrivals[-1] / recorded_offsets(interaction)[-1] < 0.2
 
 
@@ -205,8 +216,10 @@ async def test_a_paced_async_replay_follows_the_recording_and_leaves_the_event_l
             await asyncio.sleep(0.005)
             ticks += 1
 
-    with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False):
-        async with openai.AsyncOpenAI(api_key="x", max_retries=0) as sdk:
+    async with openai.AsyncOpenAI(api_key="x", max_retries=0) as sdk:
+        with use_cassette(FIXTURE, fail_on_unplayed=False):  # warm-up, as warm_up() does
+            [_ async for _ in await sdk.chat.completions.create(**interaction.request_json)]
+        with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False):
             task = asyncio.create_task(ticker())
             start = time.perf_counter()
             stream = await sdk.chat.completions.create(**interaction.request_json)
@@ -223,11 +236,13 @@ def test_a_paced_replay_honours_the_client_read_timeout_on_recorded_gaps() -> No
     """The primary's first event came after 0.51 s: a client with a 0.2 s read timeout times out, after 0.2 s."""
     primary = interactions_of(*load_path(FIXTURE))[0]
     assert primary.offsets is not None and primary.offsets[0] > 0.4
-    with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False), openai.OpenAI(api_key="x", max_retries=0, timeout=0.2) as sdk:
-        start = time.perf_counter()
-        with pytest.raises(openai.APITimeoutError):
-            list(sdk.chat.completions.create(**primary.request_json))
-        elapsed = time.perf_counter() - start
+    with openai.OpenAI(api_key="x", max_retries=0, timeout=0.2) as sdk:
+        warm_up(sdk)
+        with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False):
+            start = time.perf_counter()
+            with pytest.raises(openai.APITimeoutError):
+                list(sdk.chat.completions.create(**primary.request_json))
+            elapsed = time.perf_counter() - start
     assert 0.95 <= elapsed / 0.2 <= 2.5
 
 
@@ -235,11 +250,13 @@ def test_a_paced_replay_honours_the_client_read_timeout_on_recorded_gaps() -> No
 def test_a_stall_waits_the_client_read_timeout_only_when_paced(pace: str) -> None:
     interaction = backup_interaction()
     timeout = 0.3
-    with use_cassette(FIXTURE, pace=pace, faults=stall(after=3, call=1)), openai.OpenAI(api_key="x", max_retries=0, timeout=timeout) as sdk:
-        start = time.perf_counter()
-        with pytest.raises(openai.APITimeoutError):
-            list(sdk.chat.completions.create(**interaction.request_json))
-        elapsed = time.perf_counter() - start
+    with openai.OpenAI(api_key="x", max_retries=0, timeout=timeout) as sdk:
+        warm_up(sdk)
+        with use_cassette(FIXTURE, pace=pace, faults=stall(after=3, call=1)):
+            start = time.perf_counter()
+            with pytest.raises(openai.APITimeoutError):
+                list(sdk.chat.completions.create(**interaction.request_json))
+            elapsed = time.perf_counter() - start
     if pace == "fast":
         assert elapsed / timeout < 0.5
     else:
