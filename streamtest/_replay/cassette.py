@@ -18,7 +18,9 @@ import contextlib
 import functools
 import importlib.util
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from streamtest._cassette.format import dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
 from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._cassette.stamp import now_stamp, parse_stamp, recorded_at_path
 from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
@@ -112,6 +115,8 @@ class Cassette:
         self._lock = threading.Lock()
         self._mismatches: list[str] = []
         self._stack: contextlib.ExitStack | None = None
+        self.recording_started = time.perf_counter()
+        self._recorded_at: str | None = None
         self._vcr = _VcrCassette(
             str(path) if path else "<generated streams>",
             record_mode="all" if recording else "none",
@@ -131,6 +136,9 @@ class Cassette:
         if self._stack is not None:
             raise UsageError(f"cassette {self.path} is already active")
         stack = contextlib.ExitStack()
+        if self.recording:
+            self.recording_started = time.perf_counter()
+            self._recorded_at = now_stamp()
         for patcher in CassettePatcherBuilder(self._vcr).build():
             stack.enter_context(patcher)
         if self._block_network:
@@ -171,7 +179,7 @@ class Cassette:
         """Write the cassette atomically, refusing if the leak guard finds a credential."""
         if self.path is None:
             return
-        text = dump(self._vcr.requests, self._vcr.responses)
+        text = dump(self._vcr.requests, self._vcr.responses, recorded_at=self._recorded_at)
         if leaks := find_leaks(text, self.policy):
             raise SecretLeakError(
                 f"refused to write {self.path}: it would contain {', '.join(leaks)}. Nothing was written. "
@@ -197,6 +205,13 @@ class Cassette:
         with self._lock:
             data = list(self._vcr.data)
         return interactions_of([r for r, _ in data], [r for _, r in data])
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        """When this cassette was recorded (while recording: when it started); ``None`` when the file does not say."""
+        if self._recorded_at is not None:
+            return parse_stamp(self._recorded_at)
+        return recorded_at_path(self.path) if self.path is not None and not self.recording else None
 
     @property
     def play_count(self) -> int:
