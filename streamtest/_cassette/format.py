@@ -62,6 +62,7 @@ import yaml
 from vcr.request import Request
 
 from streamtest._cassette.events import decode_events, encode_events
+from streamtest._cassette.foreign import is_foreign, load_foreign
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError
 from streamtest._wire.framing import FRAMINGS, Framing, framing_for
@@ -282,7 +283,11 @@ def load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, Any
     The cyclic garbage collector is paused while parsing: a large cassette
     allocates millions of small containers, and collections triggered by them
     made loading cost grow faster than the file (bench row 4).
+    Another tool's cassette (vcrpy, pytest-recording, cassetter) is read by
+    ``streamtest._cassette.foreign`` into the same form.
     """
+    if is_foreign(text, path):
+        return load_foreign(text, path)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -310,7 +315,7 @@ def _load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, An
         raise CassetteCorruptError(path, "the file is not a mapping with a 'streamtest_format' key")
     if _VERSION_KEY not in document:
         if "interactions" in document and "version" in document:
-            raise CassetteCorruptError(path, "this is a plain vcrpy cassette, not a streamtest one")
+            return load_foreign(text, path)
         raise CassetteCorruptError(path, f"missing the {_VERSION_KEY!r} key")
     if document[_VERSION_KEY] != FORMAT_VERSION:
         raise CassetteVersionError(path, document[_VERSION_KEY], FORMAT_VERSION)

@@ -104,8 +104,11 @@ class Cassette:
         rerecord_hint: str = "pytest --record",
         block_network: bool = True,
         upstream: str | None = None,
+        replaces: Path | None = None,
     ) -> None:
         self.path = path
+        self.replaces = replaces
+        """Another tool's file this recording supersedes (pytest-recording's ``<test>.json``): removed once it is written."""
         self.upstream = upstream
         self.recording = recording
         self.policy = policy or ScrubPolicy()
@@ -187,6 +190,8 @@ class Cassette:
                 "from the prompt."
             )
         atomic_write(self.path, text)
+        if self.replaces is not None and self.replaces != self.path:
+            self.replaces.unlink(missing_ok=True)
 
     def __enter__(self) -> Cassette:
         return self.start()
@@ -263,17 +268,19 @@ def open_cassette(
     rerecord_hint: str | None = None,
     block_network: bool = True,
     upstream: str | None = None,
+    replaces: Path | None = None,
 ) -> Cassette:
     """Load (replay) or create (record) the cassette at ``path``, not yet started.
 
     ``upstream``: while recording, where requests for api.openai.com really go.
+    ``replaces``: another tool's recording of the same test, removed once the new one is written.
     """
     mode = RecordMode.parse(record)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
     recording = mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists())
     if recording:
-        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream)
+        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream, replaces=replaces)
     if not path.exists():
         raise CassetteNotFoundError(path)
     requests, responses = load_path(path)
