@@ -293,6 +293,7 @@ def test_lint_reports_unreadable_and_foreign_cassettes_and_leaves_other_files_al
     (folder / "test_app" / "test_broken.yaml").write_text("streamtest_format: 7\ninteractions: []\n")
     (folder / "test_app" / "test_vcr.yaml").write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi"]))]))
     (folder / "docker-compose.yml").write_text("services: {}\n")
+    (folder / "package.json").write_text('{"name": "x"}\n')
     result = run("lint", str(folder))
     assert result.returncode == 1
     out = result.stdout
@@ -300,7 +301,7 @@ def test_lint_reports_unreadable_and_foreign_cassettes_and_leaves_other_files_al
     vcr_path = folder / "test_app" / "test_vcr.yaml"
     assert f"{vcr_path}: warning: a vcrpy YAML cassette (pytest-recording's default): it replays, with no timing known; `streamtest import {vcr_path}` converts it" in out
     assert re.search(rf"{re.escape(str(vcr_path))}:\d+: error: holds the value of \$|{re.escape(str(vcr_path))}:\d+: error: holds a bearer token", out)
-    assert "docker-compose" not in out and "checked 3 cassettes" in out
+    assert "docker-compose" not in out and "package.json" not in out and "checked 3 cassettes" in out
 
 
 # --------------------------------------------------------------------------- diff
@@ -342,6 +343,7 @@ def test_import_converts_in_place_through_the_scrubber(tmp_path: Path) -> None:
     (folder / "test_json.json").write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi", " there"]))], serializer="json"))
     (folder / "test_cassetter.yaml").write_text(cassetter_yaml(["Hi", " there"]))
     shutil.copy(FANOUT, folder / "test_ours.yaml")
+    (folder / "package.json").write_text('{"name": "x"}\n')  # not a cassette: left alone
     result = run("import", str(tmp_path / "cassettes"))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -351,13 +353,13 @@ def test_import_converts_in_place_through_the_scrubber(tmp_path: Path) -> None:
         f"converted: {folder}/test_json.json -> {folder}/test_json.yaml (a vcrpy JSON cassette (pytest-recording with "
         "serializer='json'): 1 interaction; 5 events, no timing known; dropped authorization, host, set-cookie, "
         "openai-organization, transfer-encoding)",
-        f"skipped: {folder}/test_ours.yaml (already a streamtest cassette (or not a cassette))",
+        f"skipped: {folder}/test_ours.yaml (already a streamtest cassette)",
         f"converted: {folder}/test_yaml.yaml -> {folder}/test_yaml.yaml (a vcrpy YAML cassette (pytest-recording's "
         "default): 1 interaction; 5 events, no timing known; compressed bodies decoded; dropped authorization, host, "
         "openai-organization, set-cookie, transfer-encoding)",  # vcrpy's YAML sorts keys
         "3 converted, 1 skipped",
     ]
-    assert sorted(p.name for p in folder.iterdir()) == ["test_cassetter.yaml", "test_json.yaml", "test_ours.yaml", "test_yaml.yaml"]
+    assert sorted(p.name for p in folder.iterdir()) == ["package.json", "test_cassetter.yaml", "test_json.yaml", "test_ours.yaml", "test_yaml.yaml"]
     for name in ("test_cassetter.yaml", "test_json.yaml", "test_yaml.yaml"):
         text = (folder / name).read_text()
         assert text.startswith("streamtest_format: 1\n") and KEY not in text and "SECRET" not in text

@@ -38,14 +38,22 @@ class Outcome:
 
 
 def _sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """``(file, the folder its --out layout is relative to)`` for each candidate file."""
+    """``(file, the folder its --out layout is relative to)``: each file named, and each cassette in a folder."""
+    from streamtest._cli.recording import looks_like_a_cassette
+
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix in _SUFFIXES and not child.name.endswith(_GOLDEN_SUFFIX) and not child.name.startswith("."):
-                    yield child, path
-        else:
+        if not path.is_dir():
             yield path, path.parent
+            continue
+        for child in sorted(path.rglob("*")):
+            if (
+                child.is_file()
+                and child.suffix in _SUFFIXES
+                and not child.name.endswith(_GOLDEN_SUFFIX)
+                and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                and looks_like_a_cassette(child.read_text(encoding="utf-8", errors="replace"))
+            ):
+                yield child, path
 
 
 def import_paths(
@@ -74,7 +82,10 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
         text = source.read_text(encoding="utf-8")
         dialect = file_dialect(source)
         if dialect is None:
-            return Outcome(source, "skipped", "already a streamtest cassette (or not a cassette)")
+            from streamtest._cli.recording import looks_like_a_cassette
+
+            why = "already a streamtest cassette" if looks_like_a_cassette(text) else "not a cassette"
+            return Outcome(source, "skipped", why)
         foreign = read_foreign(text, source)
     except (CassetteError, OSError, UnicodeDecodeError) as exc:
         return Outcome(source, "failed", str(exc).removeprefix(f"{source}: "))

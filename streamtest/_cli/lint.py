@@ -21,13 +21,13 @@ from pathlib import Path
 
 from streamtest._cassette.scrub import ScrubPolicy, find_leaks
 from streamtest._cli.output import Output
+from streamtest._cli.recording import looks_like_a_cassette
 
 __all__ = ["Finding", "lint", "print_findings"]
 
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 _CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 _GOLDEN_SUFFIX = ".transcript.yaml"
-_LOOKS_LIKE_A_CASSETTE = re.compile(r"""^\s*(?:["']?streamtest_format["']?\s*:|["']?interactions["']?\s*[:=]|\[\[interactions\]\]|\{)""", re.M)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def lint(paths: Iterable[Path], policy: ScrubPolicy, *, fix: bool = False) -> Re
         text = _text(path, report)
         if text is None:
             continue
-        if not named and not _LOOKS_LIKE_A_CASSETTE.search(text[:4096]):
+        if not named and not looks_like_a_cassette(text):
             continue  # some other YAML or JSON file in the folder
         report.cassettes += 1
         report.findings.extend(_cassette(path, text, policy, fix=fix))

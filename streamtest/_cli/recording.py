@@ -8,6 +8,7 @@ formats (``streamtest._wire``): this module adds only time, per event.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,10 +21,19 @@ from streamtest._cassette.stamp import recorded_at_path
 from streamtest._wire.base import StreamReading
 from streamtest._wire.framing import framing_named
 
-__all__ = ["CONTENT_KINDS", "Mark", "Recording", "marks", "piped", "read_recording", "short", "timing"]
+__all__ = ["CONTENT_KINDS", "Mark", "Recording", "looks_like_a_cassette", "marks", "piped", "read_recording", "short", "timing"]
+
+_CASSETTE_KEYS = re.compile(
+    r"""^\s*(?:["']?streamtest_format["']?\s*:|["']?interactions["']?\s*[:=]|\[\[interactions\]\])""", re.M
+)
 
 CONTENT_KINDS = ("token", "reasoning", "tool")
 """Event kinds that carry model output: the first of them ends the time to first token."""
+
+
+def looks_like_a_cassette(text: str) -> bool:
+    """Whether a file found in a folder is a cassette (of any tool), not some other YAML, JSON or TOML."""
+    return bool(_CASSETTE_KEYS.search(text[:4096]))
 
 
 @dataclass(frozen=True)

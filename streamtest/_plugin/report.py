@@ -9,7 +9,8 @@ any (run it on the whole suite: a ``-k`` selection leaves the rest unused).
 
 Fixtures note what they did in the test's ``user_properties``; the notes come
 back in every test report, which pytest-xdist carries from its workers to the
-controller, so one path serves a plain run and a distributed one.
+controller, so one path serves a plain run and a distributed one. (They also
+show as ``streamtest`` properties in a JUnit XML report.)
 ``streamtest.plugin`` registers this module with ``pytest_plugins``.
 """
 
