@@ -23,7 +23,7 @@ from streamtest._cassette.scrub import ScrubPolicy, find_leaks
 from streamtest._cli.output import Output
 from streamtest._cli.recording import looks_like_a_cassette
 
-__all__ = ["Finding", "lint", "print_findings"]
+__all__ = ["Finding", "canonical_form", "lint", "print_findings"]
 
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
 _CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
@@ -118,9 +118,8 @@ def _leaks(path: Path, text: str | None, policy: ScrubPolicy) -> list[Finding]:
 
 def _cassette(path: Path, text: str, policy: ScrubPolicy, *, fix: bool) -> list[Finding]:
     from streamtest._cassette.foreign import DIALECTS, file_dialect
-    from streamtest._cassette.format import dump, load
+    from streamtest._cassette.format import load
     from streamtest._cassette.interaction import interactions_of
-    from streamtest._cassette.stamp import format_stamp, recorded_at_of
     from streamtest._exceptions import CassetteError
 
     findings = _leaks(path, text, policy)
@@ -145,11 +144,19 @@ def _cassette(path: Path, text: str, policy: ScrubPolicy, *, fix: bool) -> list[
             findings.append(
                 Finding(path, "warning", f"interaction {number}: event {back + 1} arrives before event {back} (edited by hand?)")
             )
-    stamp = recorded_at_of(text)
-    canonical = dump(requests, responses, recorded_at=format_stamp(stamp) if stamp else None)
+    canonical = canonical_form(text, path)
     if canonical != text:
         findings.append(_not_canonical(path, text, canonical, policy, fix=fix))
     return findings
+
+
+def canonical_form(text: str, path: str | Path) -> str:
+    """What streamtest writes for the cassette ``text`` holds: the file, loaded and dumped again, its date kept."""
+    from streamtest._cassette.format import dump, load
+    from streamtest._cassette.stamp import format_stamp, recorded_at_of
+
+    stamp = recorded_at_of(text)
+    return dump(*load(text, path), recorded_at=format_stamp(stamp) if stamp else None)
 
 
 def _not_canonical(path: Path, text: str, canonical: str, policy: ScrubPolicy, *, fix: bool) -> Finding:
