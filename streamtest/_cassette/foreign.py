@@ -84,7 +84,9 @@ def is_foreign(text: str, path: str | Path) -> bool:
 def file_dialect(path: str | Path) -> str | None:
     """Which tool wrote the cassette at ``path`` (a key of :data:`DIALECTS`), from its first 64 KiB.
 
-    ``None`` for streamtest's own files (and files that are no cassette).
+    ``None`` for streamtest's own files (and files that are no cassette). A sniff,
+    for labels (the run summary, the command); :func:`read_foreign` decides from
+    the parsed document.
     """
     with open(path, encoding="utf-8", errors="replace") as handle:
         head = handle.read(256)  # enough for streamtest's own first line: the common case, once per test

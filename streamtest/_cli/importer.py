@@ -107,7 +107,7 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
         notes.append("compressed bodies decoded")
     if dropped:
         notes.append("dropped " + ", ".join(dropped))
-    detail = f"{DIALECTS[dialect]}: " + "; ".join(notes)
+    detail = f"{DIALECTS[foreign.dialect]}: " + "; ".join(notes)
     if dry_run:
         return Outcome(source, "would convert", detail, target)
     atomic_write(target, converted)
