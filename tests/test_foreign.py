@@ -21,11 +21,9 @@ from tests.foreign_cassettes import KEY, cassetter_yaml, chat_request, sse_respo
 TOKENS = ["Why", " \u2014 was", " the", " c\u00e4t", " \U0001f408"]  # non-ASCII: vcrpy escapes it, JSON as surrogates
 
 
-@pytest.mark.parametrize("serializer", ["yaml", "json"])
-@pytest.mark.parametrize("gzipped", [False, True])
+# vcrpy's JSON serializer cannot store a compressed body: with serializer json, vcrpy decodes it first.
+@pytest.mark.parametrize(("serializer", "gzipped"), [("yaml", False), ("yaml", True), ("json", False)])
 def test_vcrpy_streams_come_back_as_the_events_the_server_sent(serializer: str, gzipped: bool) -> None:
-    if serializer == "json" and gzipped:
-        pytest.skip("vcrpy's JSON serializer cannot store a compressed body (it decodes it first)")
     text = vcrpy_text([(chat_request(), sse_response_of(TOKENS, gzipped=gzipped))], serializer=serializer)
     if gzipped:
         assert "!!binary" in text
