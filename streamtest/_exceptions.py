@@ -8,13 +8,18 @@
     │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
+    │   ├── CassetteExpiredError    older than streamtest_max_age (with streamtest_on_expiry = fail)
     │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
     ├── ReplayMismatchError         a request has no recorded match
-    ├── UnplayedInteractionsError   the test made fewer calls than were recorded
+    ├── UnplayedInteractionsError   the test made fewer calls than were recorded (or met fewer faults)
+    ├── StreamDriftError            --record=verify: the live stream's shape differs from the cassette's
     ├── SecretLeakError             a credential would have been written to disk
     ├── NetworkBlockedError         a socket connect was attempted during replay
     ├── StreamShapeError            graph.stream yielded an item of a shape we do not know
     └── LocalServerError            the embedded llama.cpp server cannot start
+
+    UserWarning
+    └── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
 
 None of them derives from an ``httpx``/``openai`` exception on purpose: the
 openai SDK retries (with back-off sleeps) on ``httpx2.RequestError`` and wraps
@@ -29,6 +34,8 @@ from pathlib import Path
 __all__ = [
     "CassetteCorruptError",
     "CassetteError",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteNotFoundError",
     "CassetteVersionError",
     "GoldenTranscriptError",
@@ -36,6 +43,7 @@ __all__ = [
     "NetworkBlockedError",
     "ReplayMismatchError",
     "SecretLeakError",
+    "StreamDriftError",
     "StreamShapeError",
     "StreamtestError",
     "UnplayedInteractionsError",
@@ -92,6 +100,14 @@ class CassetteVersionError(CassetteError):
         )
 
 
+class CassetteExpiredError(CassetteError):
+    """The cassette is older than ``streamtest_max_age`` and ``streamtest_on_expiry = fail``."""
+
+
+class CassetteExpiredWarning(UserWarning):
+    """The cassette is older than ``streamtest_max_age`` (``streamtest_on_expiry = warn``, the default)."""
+
+
 class GoldenTranscriptError(CassetteError):
     """A golden transcript file is missing, unreadable or differs (has ``.path``)."""
 
@@ -105,7 +121,11 @@ class ReplayMismatchError(StreamtestError):
 
 
 class UnplayedInteractionsError(StreamtestError):
-    """The test ended with recorded interactions that were never replayed."""
+    """The test ended with recorded interactions that were never replayed, or injected faults never met."""
+
+
+class StreamDriftError(StreamtestError):
+    """Under ``--record=verify``, a live stream's shape (not its text) differs from the recorded one."""
 
 
 class SecretLeakError(StreamtestError):

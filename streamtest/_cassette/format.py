@@ -7,11 +7,13 @@ dicts. Our response dicts carry vcrpy's keys (``status``, ``headers``,
 - ``chunks``: the replay units, one frame each (an SSE event: see
   ``streamtest._wire.framing``; ``b"".join(chunks) == body``);
 - ``offsets``: seconds from the request to each chunk's arrival while recording;
+- ``started``: seconds from the start of the recording to the request (``None`` in older files);
 - ``stream_error``: ``{"type", "message"}`` when the upstream stream broke.
 
 On disk (format version 1)::
 
     streamtest_format: 1
+    recorded_at: '2026-12-01T20:37:59Z'   # optional (older files have none)
     interactions:
     - request:
         method: POST
@@ -20,6 +22,7 @@ On disk (format version 1)::
         body:
           json: {model: gpt-4o-mini, stream: true, messages: [...]}
       response:
+        started: 0.0012        # optional: seconds after recording began
         status: 200
         reason: OK
         headers: {content-type: [text/event-stream]}
@@ -66,6 +69,7 @@ import builtins
 import functools
 import gc
 import json
+import math
 import re
 import uuid
 import zlib
@@ -78,6 +82,7 @@ import yaml
 from vcr.request import Request
 
 from streamtest._cassette.events import EventLines, decode_events, encode_events
+from streamtest._cassette.foreign import is_foreign, load_foreign
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError, StreamtestError
 from streamtest._wire.framing import FRAMINGS, Framing, framing_for
@@ -266,7 +271,8 @@ def _load_request(entry: Any, where: str) -> Request:
 
 def _dump_response(response: dict[str, Any]) -> dict[str, Any]:
     status = response.get("status", {})
-    out: dict[str, Any] = {
+    out: dict[str, Any] = {} if response.get("started") is None else {"started": round(response["started"], 4)}
+    out |= {
         "status": int(status.get("code", 200)),
         "reason": status.get("message") or "",
         "headers": {k: list(v) if isinstance(v, list | tuple) else [v] for k, v in response.get("headers", {}).items()},
@@ -332,6 +338,8 @@ def _load_response(entry: Any, where: str) -> dict[str, Any]:
     else:
         body = entry.get("body")
         response["body"] = {"string": b"" if body is None else _decode_body(body, f"{where}.body")}
+    if entry.get("started") is not None:
+        response["started"] = _seconds(entry["started"], f"{where}.started")
     if entry.get("stream_error"):
         response["stream_error"] = _load_stream_error(entry["stream_error"], where)
     return response
@@ -400,8 +408,8 @@ class JoinedBody(dict):  # type: ignore[type-arg]
 # --------------------------------------------------------------------------- dump
 
 
-def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> str:
-    """Serialize interactions to the cassette text (format version 1)."""
+def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]], *, recorded_at: str | None = None) -> str:
+    """Serialize interactions to the cassette text (format version 1); ``recorded_at`` is an ISO 8601 time."""
     nonce = uuid.uuid4().hex
     blocks: list[list[dict[str, Any]]] = []
     interactions = []
@@ -412,7 +420,8 @@ def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> st
             blocks.append(block["events"])
             block["events"] = f"__events_{nonce}_{len(blocks) - 1}__"
         interactions.append({"request": _dump_request(req), "response": response})
-    document = {_VERSION_KEY: FORMAT_VERSION, "interactions": interactions}
+    stamp = {} if recorded_at is None else {"recorded_at": recorded_at}
+    document = {_VERSION_KEY: FORMAT_VERSION, **stamp, "interactions": interactions}
     text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
     if not blocks:
         return text
@@ -435,15 +444,22 @@ def load(text: str | bytes, path: str | Path) -> tuple[list[Request], list[dict[
     """Parse a cassette (text, or the file's bytes); errors name the file and what is wrong, and where.
 
     Raises only :class:`~streamtest.CassetteCorruptError` and
-    :class:`~streamtest.CassetteVersionError`. The cyclic garbage collector
-    is paused while parsing: a large cassette allocates many small
-    containers, and collections triggered by them made loading cost grow
-    faster than the file (bench row 4).
+    :class:`~streamtest.CassetteVersionError`. Another tool's cassette (vcrpy,
+    pytest-recording, cassetter) is read by ``streamtest._cassette.foreign``
+    into the same form. The cyclic garbage collector is paused while parsing:
+    a large cassette allocates many small containers, and collections
+    triggered by them made loading cost grow faster than the file (bench row 4).
     """
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text, path)
+        if not raw.startswith(_VERSION_KEY.encode()) and is_foreign(decoded := _utf8_text(raw, path), path):
+            return load_foreign(decoded, path)
+        try:
+            return _load(raw, path)
+        except _ForeignDocument:
+            return load_foreign(_utf8_text(raw, path), path)
     except StreamtestError:
         raise
     except RecursionError:
@@ -465,7 +481,7 @@ def _load(raw: bytes, path: str | Path) -> tuple[list[Request], list[dict[str, A
         raise CassetteCorruptError(path, "the file is not a mapping with a 'streamtest_format' key")
     if _VERSION_KEY not in document:
         if "interactions" in document and "version" in document:
-            raise CassetteCorruptError(path, "this is a plain vcrpy cassette, not a streamtest one")
+            raise _ForeignDocument
         raise CassetteCorruptError(path, f"missing the {_VERSION_KEY!r} key")
     version = document[_VERSION_KEY]
     if type(version) is not int or version != FORMAT_VERSION:
@@ -489,6 +505,23 @@ def _load(raw: bytes, path: str | Path) -> tuple[list[Request], list[dict[str, A
         except RecursionError:
             raise CassetteCorruptError(path, f"{where} is nested too deeply to read") from None
     return requests, responses
+
+
+class _ForeignDocument(Exception):
+    """The file parsed as another tool's cassette (``version`` + ``interactions``): ``load`` hands it to the foreign reader."""
+
+
+def _utf8_text(raw: bytes, path: str | Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteCorruptError(path, f"the file is not UTF-8 text (byte {exc.start})") from None
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ValueError(f"{where} must be a finite number of seconds >= 0, not {value!r:.40}")
+    return float(value)
 
 
 def _resolve_events(document: Any, blocks: dict[str, EventLines]) -> int:
@@ -567,11 +600,7 @@ def _block_stop(item: bytes) -> re.Pattern[bytes]:
 
 def _parse_yaml(text: bytes, path: str | Path) -> Any:
     """The document, checked for aliases, foreign tags and depth as it is built."""
-    try:
-        decoded = text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteCorruptError(path, f"the file is not UTF-8 text (byte {exc.start})") from None
-    loader = _Loader(decoded)
+    loader = _Loader(_utf8_text(text, path))
     try:
         node = loader.get_single_node()
         if node is None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Frame", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
+__all__ = ["Frame", "ReadingBuilder", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,34 @@ class StreamReading:
         )
 
 
+@dataclass
+class ReadingBuilder:
+    """What a format's :meth:`WireFormat.read` collects frame by frame, then freezes with :meth:`build`.
+
+    Later values win for ``usage``, ``finish_reason`` and ``model`` (providers
+    repeat or update them as the stream goes on); the rest accumulate in order.
+    """
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    fragments: list[ToolCallFragment] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+
+    def build(self) -> StreamReading:
+        return StreamReading(
+            text=tuple(self.text),
+            tool_call_fragments=tuple(self.fragments),
+            reasoning=tuple(self.reasoning),
+            usage=self.usage,
+            finish_reason=self.finish_reason,
+            errors=tuple(self.errors),
+            model=self.model,
+        )
+
+
 class WireFormat(ABC):
     """One provider stream format: how to recognise its traffic and read its frames.
 
@@ -196,6 +224,22 @@ class WireFormat(ABC):
         """The model a request body asks for."""
         model = request.get("model") if isinstance(request, Mapping) else None
         return model if isinstance(model, str) else None
+
+    def error_body(self, status: int, message: str) -> Any:
+        """The JSON body this provider answers an HTTP error with (an injected fault's answer).
+
+        The default is OpenAI's ``{"error": {"message", "type", "param", "code"}}``.
+        """
+        kind = "requests" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+        code = "rate_limit_exceeded" if status == 429 else None
+        return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+    def error_frame(self, message: str) -> Frame:
+        """A mid-stream error event as this provider sends it (an injected fault's event).
+
+        The default is what OpenAI-compatible servers send: ``event: error`` with an ``error`` object.
+        """
+        return Frame("error", json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}}))
 
     def __repr__(self) -> str:
         return f"<wire format {self.name}>"
