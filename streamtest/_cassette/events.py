@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import add
 from typing import Any
@@ -48,11 +48,11 @@ class EventLines:
     """An events block as the file holds it: one JSON object per line, not parsed yet.
 
     The block is ``raw[start:end]``: ``count`` lines, each ``<indent>- `` (``skip``
-    bytes) and one entry. ``checked`` says the block's size and CRC-32 matched its header, so the
-    lines are byte for byte what ``dump`` wrote.
+    bytes) and one entry. ``checked`` says the block's size and CRC-32 matched
+    its header, so the lines are byte for byte what ``dump`` wrote.
     """
 
-    raw: bytes
+    raw: bytes = field(repr=False)  # the whole file
     start: int
     end: int
     count: int
