@@ -146,6 +146,16 @@ def test_a_billion_laughs_is_refused_at_once() -> None:
     assert time.perf_counter() - started < 1
 
 
+def test_a_billion_laughs_in_another_tools_cassette_is_refused_at_once() -> None:
+    """vcrpy-shaped files go to the foreign reader, which refuses aliases too (it took 45 s and 2.9 GB)."""
+    bomb = ["lol0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    bomb += [f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    text = "\n".join(bomb) + "\nversion: 1\ninteractions:\n- request: {method: POST, uri: 'http://x/', body: *a9, headers: {}}\n"
+    started = time.perf_counter()
+    _refused(text, "YAML alias")
+    assert time.perf_counter() - started < 1
+
+
 def test_tags_beyond_json_types_are_refused() -> None:
     _refused(_cassette("{status: 200, body: {json: !!binary aGk=}}"), "YAML tag")
     _refused(_cassette("{status: 200, body: {json: !!python/object/apply:os.system [echo]}}"), "YAML tag")

@@ -84,6 +84,7 @@ from vcr.request import Request
 from streamtest._cassette.events import EventLines, decode_events, encode_events
 from streamtest._cassette.foreign import is_foreign, load_foreign
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._cassette.yamlsafe import MAX_DEPTH, check_nodes
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError, StreamtestError
 from streamtest._wire.framing import FRAMINGS, Framing, framing_for
 
@@ -119,8 +120,6 @@ class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
 _TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge", "value")
 )
-# Deeper than any request body streamtest records; keeps every recursive walk far from Python's limit.
-_MAX_DEPTH = 100
 
 # The scalar an events block is replaced with while YAML reads the rest: random per process, so no file can hold it.
 _PLACEHOLDER = f"streamtest-events-{uuid.uuid4().hex}"
@@ -608,7 +607,7 @@ def _parse_yaml(text: bytes, path: str | Path) -> Any:
         try:
             return _Builder(loader, path).build(node, 1)
         except _MergeKey:
-            _check_nodes(node, path)
+            check_nodes(node, path, _TAGS)
             return loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise CassetteCorruptError(path, f"not valid YAML ({exc})".replace("\n", " ")) from None
@@ -654,8 +653,8 @@ class _Builder:
         if id(node) in self.seen:
             raise self.refuse(node, "uses a YAML alias; streamtest cassettes never do")
         self.seen.add(id(node))
-        if depth > _MAX_DEPTH:
-            raise self.refuse(node, f"nested deeper than {_MAX_DEPTH} levels")
+        if depth > MAX_DEPTH:
+            raise self.refuse(node, f"nested deeper than {MAX_DEPTH} levels")
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag not in self.scalars:
@@ -677,26 +676,6 @@ class _Builder:
                 raise self.refuse(key_node, "uses a list or mapping as a mapping key")
             mapping[key] = self.build(value_node, depth + 1)
         return mapping
-
-
-def _check_nodes(root: yaml.Node, path: str | Path) -> None:
-    """Refuse aliases (a node reached twice), tags JSON has no type for, and nesting past ``_MAX_DEPTH``."""
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        line = node.start_mark.line + 1
-        if id(node) in seen:
-            raise CassetteCorruptError(path, f"uses a YAML alias (line {line}); streamtest cassettes never do")
-        seen.add(id(node))
-        if depth > _MAX_DEPTH:
-            raise CassetteCorruptError(path, f"nested deeper than {_MAX_DEPTH} levels (line {line})")
-        if node.tag not in _TAGS:
-            raise CassetteCorruptError(path, f"uses the YAML tag {node.tag} (line {line}); a cassette holds JSON types only")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend((child, depth + 1) for pair in node.value for child in pair)
 
 
 def load_path(path: str | Path) -> tuple[list[Request], list[dict[str, Any]]]:
