@@ -99,6 +99,19 @@ def seed_cassettes() -> tuple[tuple[str, bytes], ...]:
     return tuple(seeds)
 
 
+@cache
+def foreign_seeds() -> tuple[tuple[str, bytes], ...]:
+    """Other tools' cassettes (vcrpy YAML and JSON, cassetter YAML), which ``load`` hands to the foreign reader."""
+    from tests.foreign_cassettes import cassetter_yaml, chat_request, sse_response_of, vcrpy_text
+
+    pairs = [(chat_request(), sse_response_of(["Hello", " world"])), (chat_request("again"), sse_response_of(["x"], gzipped=True))]
+    return (
+        ("vcrpy.yaml", vcrpy_text(pairs).encode("utf-8")),
+        ("vcrpy.json", vcrpy_text(pairs[:1], serializer="json").encode("utf-8")),  # vcrpy's JSON cannot hold gzip bytes
+        ("cassetter.yaml", cassetter_yaml(["Hello", " world"]).encode("utf-8")),
+    )
+
+
 # ---------------------------------------------------------------------- mutations
 
 # Values a scalar is replaced with: wrong types, edge numbers, hostile YAML.
@@ -345,12 +358,14 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(count: int, seed: int, *, trace_every: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
+def measure(
+    count: int, seed: int, *, trace_every: int = 0, foreign: bool = False, log: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Mutate ``count`` cassettes (seeded), exercise each in this process; the figures the report gives."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    seeds = seed_cassettes()
+    seeds = seed_cassettes() + (foreign_seeds() if foreign else ())
     results: list[tuple[str, list[Mutation], Outcome, int, float]] = []
     with tempfile.TemporaryDirectory(prefix="streamtest-mutations-") as scratch:
         folder = Path(scratch)
@@ -407,9 +422,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int, nargs="?", default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trace-every", type=int, default=0, help="tracemalloc peak of every Nth example (slow)")
+    parser.add_argument("--foreign", action="store_true", help="also mutate vcrpy and cassetter cassettes (the foreign reader)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    figures = measure(args.count, args.seed, trace_every=args.trace_every, log=lambda m: print(m, file=sys.stderr, flush=True))
+    figures = measure(
+        args.count, args.seed, trace_every=args.trace_every, foreign=args.foreign, log=lambda m: print(m, file=sys.stderr, flush=True)
+    )
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures, indent=2, default=str))
     return 0 if not figures["foreign"] and not figures["loads_over_2s"] and figures["peak_rss_mb"] < 300 else 1

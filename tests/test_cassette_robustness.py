@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from streamtest import CassetteCorruptError
 from streamtest._cassette.format import dump, load, load_path, sse_response
 from tests.edge_server import chat_chunks
-from tests.mutations import Mutation, apply, exercise, mutations, seed_cassettes
+from tests.mutations import Mutation, apply, exercise, foreign_seeds, mutations, seed_cassettes
 
-SEEDS = seed_cassettes()
+SEEDS = seed_cassettes() + foreign_seeds()  # other tools' cassettes: load hands them to the foreign reader
 CHAT = "https://api.openai.com/v1/chat/completions"
 
 
@@ -33,7 +33,7 @@ CHAT = "https://api.openai.com/v1/chat/completions"
 def test_a_mutated_cassette_loads_and_replays_or_is_refused_at_load(
     tmp_path: Path, seed: tuple[str, bytes], edits: list[Mutation]
 ) -> None:
-    """Load + replay of any mutation raises only streamtest errors, in bounded time and memory.
+    """Load + replay of any mutation (of ours or another tool's cassette) raises only streamtest errors, in bounded time and memory.
 
     The bounds are loose on purpose (the billion-laughs file took 56 s and
     4 GB): they catch a blow-up, not a slow machine.
