@@ -271,7 +271,7 @@ def _sse_checked_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], list
     return chunks, offsets
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)
 def _sse_line(skip: int) -> re.Pattern[bytes]:
     """A line break and one line of a block as ``dump`` writes it: groups ``T``, ``E``, ``D``, or the entry of another kind."""
     item = re.escape(b" " * (skip - 2) + b"- ")

@@ -29,7 +29,7 @@ On disk (format version 1)::
         sse:
           json: compact          # how each event's JSON data re-encodes exactly
           eol: lf                # line ending: lf, crlf or cr
-          events:  # one JSON object per line; 2 lines, crc32 5d1e0c3a
+          events:  # one JSON object per line (2 lines, 123 bytes, crc32 5d1e0c3a)
           - {"t":0.1021,"data":{"id":"chatcmpl-1","choices":[...]}}
           - {"t":0.1104,"text":"[DONE]"}
 
@@ -46,8 +46,8 @@ Loading (bench row 4 measures it against vcrpy and cassetter):
 - The events blocks are cut out of the file as lines before YAML sees it;
   YAML parses the rest, which is small. A block edited into other YAML still
   loads, through YAML.
-- The comment on an events block gives its line count and a CRC-32 of its
-  lines. When they match, the lines are byte for byte what :func:`dump` wrote
+- The comment on an events block gives its line count, byte size and CRC-32.
+  When they match, the lines are byte for byte what :func:`dump` wrote
   (and checked) when it recorded them, and the SSE codec cuts each event's
   wire bytes out of its line (see ``events.py``). When they do not (an edited
   line, a merge, a file written by hand or by an older streamtest), every
@@ -548,7 +548,6 @@ def _cut_event_lines(raw: bytes) -> tuple[bytes, dict[str, EventLines]]:
     at = raw.find(_EVENTS_HEADER)
     if at < 0:
         return raw, {}
-    nonce = _PLACEHOLDER
     pieces: list[bytes] = []
     blocks: dict[str, EventLines] = {}
     done = 0  # raw[:done] is in pieces, or cut
@@ -563,7 +562,7 @@ def _cut_event_lines(raw: bytes) -> tuple[bytes, dict[str, EventLines]]:
             start = header_end + 1
             end, count, checked = _block_end(raw, start, item, check)
             if count:
-                placeholder = f"{nonce}-{len(blocks)}"
+                placeholder = f"{_PLACEHOLDER}-{len(blocks)}"
                 blocks[placeholder] = EventLines(raw, start, end, count, len(item), checked)
                 pieces += [raw[done:line_start], indent, b"events: ", placeholder.encode("ascii")]
                 done = end
@@ -591,7 +590,7 @@ def _block_end(raw: bytes, start: int, item: bytes, check: re.Match[bytes] | Non
     return end, raw.count(b"\n", start, end) + 1, False
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)
 def _block_stop(item: bytes) -> re.Pattern[bytes]:
     """The end of a block: a line break not followed by another ``<indent>- `` line."""
     return re.compile(b"\n(?!" + re.escape(item) + b")")
