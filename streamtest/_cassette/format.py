@@ -619,6 +619,7 @@ class _MergeKey(Exception):
 
 
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 
 
 class _Builder:
@@ -649,17 +650,19 @@ class _Builder:
         return CassetteCorruptError(self.path, f"{problem} (line {node.start_mark.line + 1})")
 
     def build(self, node: yaml.Node, depth: int) -> Any:
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):  # an aliased scalar costs nothing: only containers are tracked
+            if tag == _STR:
+                return node.value
+            if tag not in self.scalars:
+                raise self.refuse(node, f"uses the YAML tag {tag}; a cassette holds JSON types only")
+            construct = self.scalars[tag]
+            return node.value if construct is None else construct(node)
         if id(node) in self.seen:
             raise self.refuse(node, "uses a YAML alias; streamtest cassettes never do")
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             raise self.refuse(node, f"nested deeper than {MAX_DEPTH} levels")
-        tag = node.tag
-        if isinstance(node, yaml.ScalarNode):
-            if tag not in self.scalars:
-                raise self.refuse(node, f"uses the YAML tag {tag}; a cassette holds JSON types only")
-            construct = self.scalars[tag]
-            return node.value if construct is None else construct(node)
         if isinstance(node, yaml.SequenceNode):
             if tag != _TAG + "seq":
                 raise self.refuse(node, f"uses the YAML tag {tag}; a cassette holds JSON types only")
@@ -668,11 +671,14 @@ class _Builder:
             raise self.refuse(node, f"uses the YAML tag {tag}; a cassette holds JSON types only")
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            if key_node.tag == _STR and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            elif key_node.tag == _TAG + "merge":
                 raise _MergeKey
-            key = self.build(key_node, depth + 1)
-            if isinstance(key, list | dict):
-                raise self.refuse(key_node, "uses a list or mapping as a mapping key")
+            else:
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, list | dict):
+                    raise self.refuse(key_node, "uses a list or mapping as a mapping key")
             mapping[key] = self.build(value_node, depth + 1)
         return mapping
 
