@@ -123,7 +123,7 @@ class Interaction:
     @property
     def model(self) -> str | None:
         """The model the request asked for."""
-        return self.wire.model(self.request_json) if self.wire is not None else None
+        return self.wire.model(self.request_json, self.path) if self.wire is not None else None
 
 
 def interactions_of(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> list[Interaction]:

@@ -6,8 +6,12 @@ through the same replay path as a recording (``streamtest.play``), so the real
 ``openai`` SDK parses them, ChatOpenAI turns them into message chunks and
 LangGraph streams them.
 
-Everything here is pure: strategies draw Python values and encode them with
-:mod:`streamtest._wire.sse`. Nothing imports openai, langchain or langgraph.
+Everything here is pure: strategies draw what a stream says (a
+:class:`~streamtest._wire.base.Script`: text deltas, tool calls, reasoning,
+usage, finish) and the ids it needs, and the provider's format module writes
+it (:meth:`~streamtest._wire.base.WireFormat.write`), so a generated stream and
+a recorded one are read and written by the same code. Nothing imports openai,
+langchain or langgraph.
 
 Layers, each usable alone, each in its own module::
 
@@ -20,8 +24,10 @@ Layers, each usable alone, each in its own module::
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
-``_wire`` writes JSON, ids and events as OpenAI does; ``_ground_truth`` draws
-what a stream says for both APIs; ``_recorded`` takes a recording apart.
+``_encode`` draws ids and turns a format writer's frames into a
+``GeneratedStream``; ``_ground_truth`` draws what a stream says, the same way
+for every format; ``_recorded`` takes a recording apart (asking its wire format
+what it says).
 ``streamtest.strategies`` re-exports this package's ``__all__``.
 
 Shrinking: every random decision is drawn so that its simplest value means

@@ -75,6 +75,10 @@ class GeneratedStream:
     model: str = DEFAULT_MODEL
     events: tuple[tuple[str | None, str], ...] = ()
     variations: tuple[str, ...] = field(default=())
+    reasoning: tuple[str, ...] = ()
+    """The reasoning (thinking) deltas, for formats that stream them."""
+    content_type: str = "text/event-stream"
+    """What ``streamtest.play`` serves the chunks as (the format's framing)."""
 
     @property
     def text(self) -> str:

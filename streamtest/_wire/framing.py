@@ -49,6 +49,13 @@ class Framing(Protocol):
     def frame(self, unit: bytes) -> Frame | None:
         """What one unit carries, or ``None`` when it carries no data (a comment, a keep-alive)."""
 
+    @property
+    def content_type(self) -> str:
+        """The content type a generated body of this framing is served with."""
+
+    def encode(self, frame: Frame) -> bytes:
+        """The canonical unit carrying ``frame`` (what a format's writer produces is encoded with this)."""
+
 
 FRAMINGS: tuple[Framing, ...] = (SSE,)
 
