@@ -34,7 +34,7 @@ from streamtest._cassette.format import framing_of
 from streamtest._cassette.scrub import DUMMY_API_KEY
 from streamtest._exceptions import UsageError
 from streamtest._wire.framing import Framing, Splitter
-from streamtest._wire.registry import local_server_hosts
+from streamtest._wire.registry import format_for, local_server_hosts
 
 __all__ = ["Deck", "transport_patches"]
 
@@ -95,15 +95,22 @@ def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
 
 
 def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
-    """Recording with streamtest's placeholder key would record a 401 from the provider."""
-    if request.headers.get("authorization") != f"Bearer {DUMMY_API_KEY}":
-        return
+    """Recording with streamtest's placeholder key would record a 401 from the provider.
+
+    The placeholder may travel in any header (``Authorization: Bearer`` for
+    openai and anthropic, ``x-api-key``, ``x-goog-api-key``) or the query.
+    """
     if upstream is not None and str(request.url).startswith(upstream):
         return
+    if DUMMY_API_KEY not in str(request.url) and not any(DUMMY_API_KEY in value for value in request.headers.values()):
+        return
+    wire = format_for(request.url.path)
+    variable = wire.key_env[0] if wire is not None and wire.key_env else "the provider's API key variable"
+    local = wire is None or wire.local_server
     raise UsageError(
-        f"recording {request.method} {request.url} needs a real API key, and OPENAI_API_KEY is not set "
-        "(streamtest put a placeholder there so clients can be built). Set OPENAI_API_KEY, or record "
-        "against the embedded server with `pytest --record --llm-server=local`."
+        f"recording {request.method} {request.url} needs a real API key, and {variable} is not set "
+        f"(streamtest put a placeholder there so clients can be built). Set {variable}"
+        + (", or record against the embedded server with `pytest --record --llm-server=local`." if local else ".")
     )
 
 
