@@ -8,16 +8,22 @@ Plain ``pytest`` replays them offline.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anthropic
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from langchain_anthropic import ChatAnthropic
+from langchain_core.tools import tool
 
 from examples.claude import custom_graph, custom_graph_sync, messages_graph, messages_graph_sync
 from streamtest import Cassette, StreamAssertionError, Transcript, capture, play, use_cassette
 from streamtest._cassette.format import load_path
 from streamtest._wire.anthropic import ANTHROPIC
+from streamtest._wire.base import Usage
+from streamtest.strategies import GeneratedStream, anthropic_streams, sse_variations, tool_calls
 
 TOPIC = {"topic": "cats"}
 
@@ -160,3 +166,168 @@ def test_record_and_replay_through_the_sdk_and_chat_anthropic(llm_server: str, t
     first, second = cassette.interactions
     assert [t for t in recorded if t] == first.tokens and sdk_recorded == second.tokens
     assert first.framing == "sse" and len(first.chunks) == len(first.frames)
+
+
+# ----------------------------------------------------------------------------- hand-built and generated streams
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    return f"event: {payload['type']}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+
+
+def _delta(index: int, **delta: str) -> bytes:
+    return _event({"type": "content_block_delta", "index": index, "delta": delta})
+
+
+# Anthropic's documented shapes (the SDK's own fixtures): thinking, text, a tool_use block, ping.
+THINKING_TOOL = [
+    _event(
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5",
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": 370,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 7,
+                    "output_tokens": 1,
+                },
+            },
+        }
+    ),
+    _event(
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+        }
+    ),
+    _event({"type": "ping"}),
+    _delta(0, type="thinking_delta", thinking="The user wants"),
+    _delta(0, type="thinking_delta", thinking=" the weather."),
+    _delta(0, type="signature_delta", signature="EqQBCgIYAhIM1gbcDa9GJwZA2b3h"),
+    _event({"type": "content_block_stop", "index": 0}),
+    _event({"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}}),
+    _delta(1, type="text_delta", text="I'll check"),
+    _delta(1, type="text_delta", text=" the weather."),
+    _event({"type": "content_block_stop", "index": 1}),
+    _event(
+        {
+            "type": "content_block_start",
+            "index": 2,
+            "content_block": {
+                "type": "tool_use",
+                "id": "toolu_01NRLabsLyVHZPKxbKvkfSMn",
+                "name": "get_weather",
+                "input": {},
+            },
+        }
+    ),
+    *(_delta(2, type="input_json_delta", partial_json=piece) for piece in ("", '{"locati', 'on": "P', "aris", '"}')),
+    _event({"type": "content_block_stop", "index": 2}),
+    _event(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+            "usage": {"output_tokens": 65},
+        }
+    ),
+    _event({"type": "message_stop"}),
+]
+OVERLOADED = [
+    *THINKING_TOOL[:9],
+    _event({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+]
+PROMPT = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+
+@tool
+def get_weather(location: str) -> str:
+    """The weather at a location."""
+    return "sunny"
+
+
+def test_a_thinking_and_tool_use_stream_reads_like_the_sdk_and_chat_anthropic() -> None:
+    client = anthropic.Anthropic(api_key="not-a-key", max_retries=0)
+    with play(THINKING_TOOL) as cassette:
+        events = list(client.messages.create(model="m", max_tokens=64, messages=PROMPT, stream=True))  # type: ignore[arg-type]
+    (interaction,) = cassette.interactions
+    sdk_text = [e.delta.text for e in events if e.type == "content_block_delta" and e.delta.type == "text_delta"]
+    sdk_thinking = [
+        e.delta.thinking for e in events if e.type == "content_block_delta" and e.delta.type == "thinking_delta"
+    ]
+    assert interaction.tokens == sdk_text == ["I'll check", " the weather."]
+    assert interaction.reasoning == "".join(sdk_thinking) == "The user wants the weather."
+    (call,) = interaction.tool_calls
+    assert (call.id, call.name, call.args) == ("toolu_01NRLabsLyVHZPKxbKvkfSMn", "get_weather", {"location": "Paris"})
+    assert call.deltas == ('{"locati', 'on": "P', "aris", '"}')
+    assert interaction.usage == Usage(377, 65, 442, 7) and interaction.finish_reason == "tool_use"
+    assert interaction.reading.extra["signatures"] == ("EqQBCgIYAhIM1gbcDa9GJwZA2b3h",)
+
+    model = ChatAnthropic(model="m", api_key="not-a-key", max_retries=0).bind_tools([get_weather])  # type: ignore[call-arg]
+    with play(THINKING_TOOL):
+        chunks = list(model.stream(PROMPT))
+    assert [str(c.text) for c in chunks if c.text] == interaction.tokens
+    message = chunks[0]
+    for chunk in chunks[1:]:
+        message += chunk  # type: ignore[assignment]
+    assert message.tool_calls == [
+        {"name": "get_weather", "args": {"location": "Paris"}, "id": call.id, "type": "tool_call"}
+    ]
+
+
+def test_an_error_event_mid_stream_raises_as_recorded_and_is_read() -> None:
+    client = anthropic.Anthropic(api_key="not-a-key", max_retries=0)
+    received: list[str] = []
+    with play(OVERLOADED) as cassette, pytest.raises(anthropic.APIStatusError) as caught:
+        for event in client.messages.create(model="m", max_tokens=64, messages=PROMPT, stream=True):  # type: ignore[arg-type]
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                received.append(event.delta.text)
+    assert caught.value.body == {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    (interaction,) = cassette.interactions
+    assert received == interaction.tokens == ["I'll check"]
+    assert interaction.errors == ("overloaded_error: Overloaded",)
+    model = ChatAnthropic(model="m", api_key="not-a-key", max_retries=0)  # type: ignore[call-arg]
+    with play(OVERLOADED), pytest.raises(anthropic.APIStatusError):
+        list(model.stream(PROMPT))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sse_variations(
+        anthropic_streams(tool_calls=st.lists(tool_calls(), max_size=2), reasoning=st.text(max_size=12)),
+        network_splits=True,
+    )
+)
+def test_generated_streams_are_read_alike_by_the_sdk_chat_anthropic_and_streamtest(stream: GeneratedStream) -> None:
+    client = anthropic.Anthropic(api_key="not-a-key", max_retries=0)
+    with play(stream) as cassette:
+        events = list(client.messages.create(model="m", max_tokens=64, messages=PROMPT, stream=True))  # type: ignore[arg-type]
+    text = [e.delta.text for e in events if e.type == "content_block_delta" and e.delta.type == "text_delta"]
+    thinking = [
+        e.delta.thinking for e in events if e.type == "content_block_delta" and e.delta.type == "thinking_delta"
+    ]
+    assert text == list(stream.deltas) and thinking == list(stream.reasoning)
+    (interaction,) = cassette.interactions
+    assert interaction.tokens == [d for d in stream.deltas if d]
+    assert [(c.id, c.name, c.args) for c in interaction.tool_calls] == [
+        (c.id, c.name, c.args) for c in stream.tool_calls
+    ]
+    assert interaction.usage == stream.usage
+
+    model = ChatAnthropic(model="m", api_key="not-a-key", max_retries=0)  # type: ignore[call-arg]
+    with play(stream):
+        chunks = list(model.bind_tools([get_weather]).stream(PROMPT))
+    assert [str(c.text) for c in chunks if c.text] == interaction.tokens
+    message = chunks[0]
+    for chunk in chunks[1:]:
+        message += chunk  # type: ignore[assignment]
+    assert [(c["id"], c["name"], c["args"]) for c in message.tool_calls] == [
+        (c.id, c.name, c.args) for c in stream.tool_calls
+    ]

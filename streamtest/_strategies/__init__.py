@@ -19,6 +19,7 @@ Layers, each usable alone, each in its own module::
     _tool_calls      tool_calls()                    a function name and its JSON arguments
     _chat            chat_completion_streams(text)   a whole /v1/chat/completions SSE body
     _responses       responses_streams(text)         a whole /v1/responses SSE body
+    _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
 
@@ -38,6 +39,7 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 
 from __future__ import annotations
 
+from streamtest._strategies._anthropic import anthropic_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
 from streamtest._strategies._rechunk import rechunkings
@@ -51,6 +53,7 @@ __all__ = [
     "GeneratedStream",
     "ToolCall",
     "Usage",
+    "anthropic_streams",
     "chat_completion_streams",
     "chunkings",
     "json_objects",

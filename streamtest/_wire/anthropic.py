@@ -181,10 +181,7 @@ class AnthropicMessages(WireFormat):
             blocks.append(
                 [
                     {"type": "tool_use", "id": call.id, "name": call.name, "input": {}},
-                    *(
-                        {"type": "input_json_delta", "partial_json": piece}
-                        for piece in ("", *(call.deltas or (call.arguments,)))
-                    ),
+                    *({"type": "input_json_delta", "partial_json": piece} for piece in ("", *call.pieces)),
                 ]
             )
         for index, (start, *deltas) in enumerate(blocks):

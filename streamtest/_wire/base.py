@@ -90,6 +90,11 @@ class ToolCall:
     def args(self) -> Any:
         return json.loads(self.arguments)
 
+    @property
+    def pieces(self) -> tuple[str, ...]:
+        """The argument text as a writer sends it: the cuts, or the whole text when there are none."""
+        return self.deltas or ((self.arguments,) if self.arguments else ())
+
     def __repr__(self) -> str:
         shown = pipe_form(self.deltas) if self.deltas else repr(self.arguments)
         return f"{self.name}({shown})"

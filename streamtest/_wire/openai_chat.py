@@ -12,9 +12,14 @@ DeepSeek, OpenRouter, Ollama's ``/v1``). Each SSE ``data:`` line is a
     {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}}   # stream_options.include_usage
 
 Compatible servers add ``delta.reasoning_content`` (DeepSeek, llama.cpp, vLLM)
-or ``delta.reasoning`` (OpenRouter), keep-alive comments, and may end a stream
-with an ``error`` object (``data: {"error": {...}}``, sometimes under
-``event: error``). Only choice ``index`` 0 is read (``n > 1`` is rare in streaming).
+or ``delta.reasoning`` (OpenRouter, Groq, newer vLLM), keep-alive comments
+(``: OPENROUTER PROCESSING``, which carry no frame), and may end a stream with
+an ``error`` object (``data: {"error": {...}}``, sometimes under ``event:
+error``, or inside a chunk whose ``finish_reason`` is ``"error"``); any
+``event: error`` counts as an error, whatever its data. ChatOpenAI drops the
+reasoning deltas (its chunks carry only ``content`` and tool calls); they are
+read here as :attr:`StreamReading.reasoning`. Only choice ``index`` 0 is read
+(``n > 1`` is rare in streaming).
 """
 
 from __future__ import annotations
@@ -163,8 +168,10 @@ class OpenAIChat(WireFormat):
                 if frame.event == "error":
                     errors.append(frame.data)
                 continue
-            if "error" in payload:
-                errors.append(describe_error(payload["error"]))
+            # An error object (llama.cpp, OpenRouter's chunk with finish_reason "error"), or any
+            # event named error, whatever its data (the openai SDK raises only when it has "error").
+            if "error" in payload or frame.event == "error":
+                errors.append(describe_error(payload.get("error", payload)))
             model = model or (payload["model"] if isinstance(payload.get("model"), str) else None)
             usage = openai_usage(payload.get("usage")) or usage
             choices = payload.get("choices")
@@ -202,7 +209,7 @@ class OpenAIChat(WireFormat):
         """How many chunks each tool call takes (its header, then one per argument cut)."""
         in_role = self.header_in_role_chunk(script, envelope)
         return tuple(
-            len(call.deltas) + (0 if index == 0 and in_role else 1) for index, call in enumerate(script.tool_calls)
+            len(call.pieces) + (0 if index == 0 and in_role else 1) for index, call in enumerate(script.tool_calls)
         )
 
     def write(
@@ -242,7 +249,7 @@ class OpenAIChat(WireFormat):
         for index, call in enumerate(calls):
             call_chunks = [] if (index == 0 and in_role) else [chunk({"tool_calls": [headers[index]]})]
             call_chunks.extend(
-                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}) for piece in call.deltas
+                chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}) for piece in call.pieces
             )
             per_call.append(call_chunks)
         order = schedule if schedule is not None else [i for i, events in enumerate(per_call) for _ in events]

@@ -174,7 +174,7 @@ class OpenAIResponses(WireFormat):
                 "name": call.name,
             }
             emit({"type": "response.output_item.added", "output_index": index, "item": item})
-            for piece in call.deltas:
+            for piece in call.pieces:
                 emit(
                     {
                         "type": "response.function_call_arguments.delta",
