@@ -20,6 +20,7 @@ from streamtest.strategies import (
     GeneratedStream,
     anthropic_streams,
     chat_completion_streams,
+    gemini_streams,
     responses_streams,
     tool_calls,
 )
@@ -29,6 +30,7 @@ STREAMS: dict[str, st.SearchStrategy[GeneratedStream]] = {
     "openai-chat": chat_completion_streams(tool_calls=CALLS),
     "openai-responses": responses_streams(tool_calls=CALLS),
     "anthropic-messages": anthropic_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
+    "gemini": gemini_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
 }
 
 
@@ -78,8 +80,8 @@ def test_a_script_without_cuts_or_usage_still_writes_a_readable_stream() -> None
         assert all(isinstance(frame, Frame) for frame in frames)
         reading = wire.read(frames)
         assert "".join(reading.text) == "Hi", wire
-        # A call without argument cuts is sent whole.
-        assert [(c.name, c.arguments) for c in reading.tool_calls] == [("get_weather", call.arguments)], wire
+        # A call without argument cuts is sent whole (formats that send an object re-encode it).
+        assert [(c.name, c.args) for c in reading.tool_calls] == [("get_weather", call.args)], wire
 
 
 @pytest.mark.parametrize(
@@ -90,6 +92,12 @@ def test_a_script_without_cuts_or_usage_still_writes_a_readable_stream() -> None
         ("/v1/responses", "openai-responses"),
         ("/v1/messages", "anthropic-messages"),
         ("/v1/threads/thread_1/messages", None),
+        ("/v1beta/models/gemini-2.5-flash:streamGenerateContent", "gemini"),
+        (
+            "/v1beta1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:streamGenerateContent",
+            "gemini",
+        ),
+        ("/v1beta/models/gemini-2.5-flash:generateContent", None),
     ],
 )
 def test_a_path_names_its_format(path: str, name: str | None) -> None:
@@ -103,8 +111,14 @@ def test_the_local_server_stands_in_for_the_formats_it_speaks() -> None:
 
 
 def test_placeholder_env_fills_only_what_is_unset() -> None:
-    assert placeholder_env({}, "k", replaying=False) == {"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k"}
-    assert placeholder_env({"OPENAI_API_KEY": "real"}, "k", replaying=False) == {"ANTHROPIC_API_KEY": "k"}
+    keys = {"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k", "GOOGLE_API_KEY": "k"}
+    assert placeholder_env({}, "k", replaying=False) == keys
+    assert placeholder_env({"OPENAI_API_KEY": "real"}, "k", replaying=False) == {
+        "ANTHROPIC_API_KEY": "k",
+        "GOOGLE_API_KEY": "k",
+    }
+    # Gemini clients read either variable: a GEMINI_API_KEY alone is a real key, left alone.
+    assert "GOOGLE_API_KEY" not in placeholder_env({"GEMINI_API_KEY": "real"}, "k", replaying=False)
 
 
 def test_usage_repr_and_tool_call_parsing() -> None:

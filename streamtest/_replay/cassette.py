@@ -39,6 +39,7 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._replay.clients import client_patches
 from streamtest._replay.network import blocked_network
 from streamtest._replay.transport import transport_patches
 
@@ -118,7 +119,7 @@ class Cassette:
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
-            custom_patches=tuple(transport_patches(self)),
+            custom_patches=(*transport_patches(self), *client_patches()),
             skip_patchers=("httpx", "httpx2", *_absent_libraries()),
         )
         self._vcr.data.extend(zip(requests, responses, strict=True))

@@ -20,6 +20,7 @@ Layers, each usable alone, each in its own module::
     _chat            chat_completion_streams(text)   a whole /v1/chat/completions SSE body
     _responses       responses_streams(text)         a whole /v1/responses SSE body
     _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
+    _gemini          gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 from streamtest._strategies._anthropic import anthropic_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
+from streamtest._strategies._gemini import gemini_streams
 from streamtest._strategies._rechunk import rechunkings
 from streamtest._strategies._responses import responses_streams
 from streamtest._strategies._sse_variations import sse_variations
@@ -56,6 +58,7 @@ __all__ = [
     "anthropic_streams",
     "chat_completion_streams",
     "chunkings",
+    "gemini_streams",
     "json_objects",
     "rechunkings",
     "responses_streams",
