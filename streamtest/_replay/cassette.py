@@ -301,7 +301,12 @@ def _as_response(stream: Any) -> dict[str, Any]:
     chunks = getattr(stream, "chunks", stream)
     if isinstance(chunks, bytes | str):
         raise UsageError(f"play() takes sequences of SSE event chunks, not a single {type(chunks).__name__}: {chunks!r:.60}")
-    return sse_response(chunks)
+    response = sse_response(chunks)
+    # A generated stream names its framing's content type (NDJSON, AWS event-stream...).
+    content_type = getattr(stream, "content_type", None)
+    if isinstance(content_type, str):
+        response["headers"] = {"content-type": [content_type]}
+    return response
 
 
 @contextlib.contextmanager
@@ -309,8 +314,9 @@ def play(*streams: Any) -> Iterator[Cassette]:
     """Serve ``streams`` to the next HTTP requests, in order, through the replay path.
 
     Each stream is a sequence of SSE chunks (``bytes``, one event each), an
-    object with a ``chunks`` attribute (what ``streamtest.strategies`` makes),
-    or a response dict. Requests match in order whatever their body: a
+    object with a ``chunks`` attribute (what ``streamtest.strategies`` makes;
+    its ``content_type`` says how it is served: SSE, NDJSON, AWS event-stream),
+    or a response dict (a recorded one replays with its own content type). Requests match in order whatever their body: a
     generated stream is a cassette nobody recorded. Concurrent requests (a
     fan-out graph) therefore get the streams in the order they reach the
     transport, which varies; replay a cassette (matched by body) for those.

@@ -21,6 +21,7 @@ Layers, each usable alone, each in its own module::
     _responses       responses_streams(text)         a whole /v1/responses SSE body
     _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
     _gemini          gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
+    _ollama          ollama_streams(text)            a whole Ollama /api/chat NDJSON body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
 
@@ -44,6 +45,7 @@ from streamtest._strategies._anthropic import anthropic_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
 from streamtest._strategies._gemini import gemini_streams
+from streamtest._strategies._ollama import ollama_streams
 from streamtest._strategies._rechunk import rechunkings
 from streamtest._strategies._responses import responses_streams
 from streamtest._strategies._sse_variations import sse_variations
@@ -60,6 +62,7 @@ __all__ = [
     "chunkings",
     "gemini_streams",
     "json_objects",
+    "ollama_streams",
     "rechunkings",
     "responses_streams",
     "sse_variations",

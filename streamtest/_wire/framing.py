@@ -6,7 +6,8 @@ cassette with its arrival time; replay serves one unit per chunk. Every
 framing keeps the invariant replay relies on: ``b"".join(split(body)) == body``.
 
 Adding a framing means one module with one :class:`Framing` instance, listed in
-:data:`FRAMINGS`, and its cassette entry codec in ``streamtest._cassette.events``.
+:data:`FRAMINGS`, and its cassette entry codec (a module in ``streamtest._cassette``,
+listed in ``streamtest._cassette.events.CODECS``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from streamtest._wire.base import Frame
+from streamtest._wire.ndjson import NDJSON
 from streamtest._wire.sse import SSE
 
 __all__ = ["FRAMINGS", "Framing", "Splitter", "frames_of", "framing_for", "framing_named"]
@@ -57,7 +59,7 @@ class Framing(Protocol):
         """The canonical unit carrying ``frame`` (what a format's writer produces is encoded with this)."""
 
 
-FRAMINGS: tuple[Framing, ...] = (SSE,)
+FRAMINGS: tuple[Framing, ...] = (SSE, NDJSON)
 
 
 def framing_for(content_type: str) -> Framing | None:

@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from streamtest._wire.anthropic import ANTHROPIC
 from streamtest._wire.base import Frame, WireFormat
 from streamtest._wire.gemini import GEMINI
+from streamtest._wire.ollama import OLLAMA
 from streamtest._wire.openai_chat import OPENAI_CHAT
 from streamtest._wire.openai_responses import OPENAI_RESPONSES
 
 __all__ = ["FORMATS", "format_for", "format_named", "local_server_hosts", "placeholder_env"]
 
-FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GEMINI)
+FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GEMINI, OLLAMA)
 
 _SNIFFED_FRAMES = 4
 
