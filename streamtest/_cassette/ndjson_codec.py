@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._cassette.jsonstyle import ENCODERS
 
 __all__ = ["decode_lines", "encode_lines"]
 
@@ -39,10 +39,26 @@ def _line_of(chunk: bytes) -> str | None:
     return text[:-1]
 
 
+def _style_of(lines: Sequence[str | None]) -> str:
+    """The style that re-encodes the most lines exactly (a Go stream's plain lines fit
+    ``compact`` too, its lines with ``<`` only ``go``); ties go to the first style."""
+    values = []
+    for line in lines:
+        if line:
+            try:
+                values.append((line, json.loads(line)))
+            except ValueError:
+                continue
+    if not values:
+        return "compact"
+    scores = {name: sum(encoder.encode(value) == line for line, value in values) for name, encoder in ENCODERS.items()}
+    return max(scores, key=lambda name: scores[name])
+
+
 def encode_lines(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
     """NDJSON units as one-line entries; the stream's JSON style is detected once."""
     lines = [_line_of(chunk) for chunk in chunks]
-    style = next((s for line in lines if line and (s := json_style(line)) is not None), "compact")
+    style = _style_of(lines)
     encoder = ENCODERS[style]
     events = []
     for index, (chunk, line) in enumerate(zip(chunks, lines, strict=True)):

@@ -14,8 +14,10 @@ object, the last one has ``done: true``::
 ``/api/generate`` lines carry ``response`` (and ``thinking``) instead of a
 message. Tool calls arrive whole with ``arguments`` as an object and no id
 (ChatOllama invents one per run). Ollama's server writes JSON with Go's
-encoder, which escapes ``<``, ``>`` and ``&``; such lines re-encode only as
-text, which the cassette then keeps. The embedded llama.cpp server has no
+encoder, which escapes ``<``, ``>``, ``&``, U+2028 and U+2029 (:class:`GoJSONEncoder`;
+the cassette knows it as the ``go`` style) but leaves U+0085 raw; the ollama
+client splits lines with ``str.splitlines``, so a raw U+0085 breaks it, and a
+byte-exact replay reproduces that. The embedded llama.cpp server has no
 ``/api/chat``: streamtest's Ollama streams are built from the documented format.
 """
 
@@ -25,9 +27,29 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat, compact_json
+from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat
 
-__all__ = ["OLLAMA", "Ollama"]
+__all__ = ["OLLAMA", "GoJSONEncoder", "Ollama"]
+
+
+class GoJSONEncoder(json.JSONEncoder):
+    """JSON as Go's ``encoding/json`` writes it (Ollama's server): compact, UTF-8, with
+    ``<``, ``>``, ``&``, U+2028 and U+2029 escaped. Those can only occur inside strings,
+    so replacing them in the encoded text is exact. U+0085 stays raw, as in Go."""
+
+    _ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+    def __init__(self) -> None:
+        super().__init__(separators=(",", ":"), ensure_ascii=False)
+
+    def encode(self, o: Any) -> str:
+        text = super().encode(o)
+        for raw, escaped in self._ESCAPES:
+            text = text.replace(raw, escaped)
+        return text
+
+
+_GO = GoJSONEncoder()
 
 
 class Ollama(WireFormat):
@@ -98,7 +120,7 @@ class Ollama(WireFormat):
 
         def line(message: dict[str, Any], **rest: Any) -> Frame:
             payload = {"model": script.model, "created_at": created_at, "message": message, "done": False, **rest}
-            return Frame(None, compact_json(payload))
+            return Frame(None, _GO.encode(payload))
 
         frames = [line({"role": "assistant", "content": "", "thinking": piece}) for piece in script.reasoning]
         frames.extend(line({"role": "assistant", "content": piece}) for piece in script.text)
