@@ -10,53 +10,34 @@ one ``ByteStream``. These replace them (installed by
   as it arrives; a :class:`_Tape` beside it cuts the body into frames with the
   response's framing (SSE events...), stamps each with its arrival offset, and
   hands the interaction to the cassette when the stream ends (or breaks: the
-  break is recorded too);
+  break is recorded too); see :class:`~streamtest._replay.tape.Tape`;
 - **replay**: the recorded frames are served one per chunk, then the recorded
   break (if any) is raised again, with the same exception type.
 
-The stubs talk to the cassette through the small :class:`Deck` protocol, so
-this module does not import the cassette: imports point one way.
+The stubs talk to the cassette through the small :class:`~streamtest._replay.tape.Deck`
+protocol, so this module does not import the cassette: imports point one way.
+The tape (what recording keeps) is shared with the botocore stub
+(:mod:`streamtest._replay.botocore`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
-import time
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from vcr.request import Request
 
-from streamtest._cassette.format import framing_of
 from streamtest._cassette.scrub import DUMMY_API_KEY
 from streamtest._exceptions import UsageError
-from streamtest._wire.framing import Framing, Splitter
+from streamtest._replay.tape import Deck, Tape, raise_recorded
 from streamtest._wire.registry import format_for, local_server_hosts
 
 __all__ = ["Deck", "transport_patches"]
 
 # Exception types a recorded stream break may be raised again as (module prefixes).
 _REPLAYABLE_ERROR_MODULES = ("httpx2", "httpx", "httpcore", "builtins", "anyio", "ssl")
-
-
-class Deck(Protocol):
-    """What the stubs need of a cassette: its mode, where recording goes, replay and record."""
-
-    @property
-    def recording(self) -> bool: ...
-
-    @property
-    def upstream(self) -> str | None:
-        """While recording: the local server that stands in for provider hosts, if any."""
-
-    def replay_response(self, request: Request) -> dict[str, Any]:
-        """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
-
-    def add_recording(self, request: Request, response: dict[str, Any]) -> None:
-        """Keep one recorded interaction (called once per response, when its stream ends)."""
 
 
 def transport_patches(deck: Deck) -> Iterator[tuple[Any, str, Any]]:
@@ -130,7 +111,16 @@ def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
     )
 
 
-def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, _Tape | None]:
+def _head(response: Any) -> tuple[int, str, dict[str, list[str]]]:
+    """An httpx response's status, reason and headers (lower-cased names), for the tape."""
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers.multi_items():
+        headers.setdefault(name.lower(), []).append(value)
+    reason = response.extensions.get("reason_phrase", b"")
+    return response.status_code, reason.decode("ascii", "replace"), headers
+
+
+def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, Tape | None]:
     """What both stubs do before the transport: replay from the cassette, or get ready to record.
 
     Returns ``(replayed response, None)`` or ``(None, tape)``.
@@ -141,7 +131,7 @@ def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[A
         return _replayed_response(deck.replay_response(vcr_request), httpx_mod), None
     _redirect(request, deck.upstream, httpx_mod)
     _refuse_dummy_key(request, deck.upstream)
-    return None, _Tape(deck, vcr_request)
+    return None, Tape(deck, vcr_request)
 
 
 def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
@@ -151,7 +141,7 @@ def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable
         if tape is None:
             return replayed
         response = real(transport, request)
-        tape.begin(response)
+        tape.begin(*_head(response))
         response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
         return response
 
@@ -165,100 +155,15 @@ def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callabl
         if tape is None:
             return replayed
         response = await real(transport, request)
-        tape.begin(response)
+        tape.begin(*_head(response))
         response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
         return response
 
     return handle_async_request
 
 
-class _Tape:
-    """What the application read from one upstream response, with SSE event arrival times."""
-
-    def __init__(self, deck: Deck, request: Request) -> None:
-        self._deck = deck
-        self._request = request
-        self._started = time.perf_counter()
-        self._raw = bytearray()
-        self._chunks: list[bytes] = []
-        self._offsets: list[float] = []
-        self._framing: Framing | None = None
-        self._splitter: Splitter | None = None
-        self._response: dict[str, Any] = {}
-        self._done = False
-
-    def begin(self, response: Any) -> None:
-        headers: dict[str, list[str]] = {}
-        for name, value in response.headers.multi_items():
-            headers.setdefault(name.lower(), []).append(value)
-        reason = response.extensions.get("reason_phrase", b"")
-        self._response = {
-            "status": {"code": response.status_code, "message": reason.decode("ascii", "replace")},
-            "headers": headers,
-        }
-        encoding = response.headers.get("content-encoding", "identity").lower()
-        self._framing = framing_of(self._response)
-        if self._framing is not None and encoding == "identity":
-            self._splitter = self._framing.splitter()
-
-    def feed(self, data: bytes) -> None:
-        self._raw += data
-        if self._splitter is not None:
-            events = self._splitter.feed(data)
-            if events:
-                offset = time.perf_counter() - self._started
-                self._chunks.extend(events)
-                self._offsets.extend([offset] * len(events))
-
-    def finish(self, error: BaseException | None = None) -> None:
-        """Append the interaction once: at the end of the stream, at a break, or at close."""
-        if self._done:
-            return
-        self._done = True
-        response = dict(self._response)
-        body = bytes(self._raw)
-        if self._splitter is not None:
-            if tail := self._splitter.flush():
-                self._chunks.append(tail)
-                self._offsets.append(time.perf_counter() - self._started)
-            response["chunks"], response["offsets"] = self._chunks, self._offsets
-        else:
-            body = _decoded(body, response)
-            if self._framing is not None:
-                response["chunks"] = self._framing.split(body)
-                response["offsets"] = None
-        response["body"] = {"string": body}
-        if error is not None:
-            kind = type(error)
-            response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
-        self._deck.add_recording(self._request, response)
-
-
-def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
-    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
-    headers = response["headers"]
-    encoding = headers.get("content-encoding", ["identity"])[0].lower()
-    if encoding in ("gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-        with contextlib.suppress(zlib.error):
-            body = zlib.decompress(body, wbits)
-            headers.pop("content-encoding")
-    return body
-
-
 def _raise_recorded(error: dict[str, str], httpx_mod: Any) -> None:
-    module_name, _, name = error["type"].rpartition(".")
-    exc_type: Any = None
-    if module_name.startswith(_REPLAYABLE_ERROR_MODULES):
-        with contextlib.suppress(ImportError, AttributeError):
-            exc_type = getattr(importlib.import_module(module_name), name)
-    if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
-        exc_type = httpx_mod.ReadError
-    try:
-        exc = exc_type(error["message"])
-    except TypeError:
-        exc = httpx_mod.ReadError(error["message"])
-    raise exc
+    raise_recorded(error, _REPLAYABLE_ERROR_MODULES, httpx_mod.ReadError)
 
 
 @functools.cache
@@ -297,7 +202,7 @@ def _stream_classes(httpx_mod: Any) -> Any:
     class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
         """Pass the upstream chunks through as they arrive, copying them to the tape."""
 
-        def __init__(self, inner: Any, tape: _Tape) -> None:
+        def __init__(self, inner: Any, tape: Tape) -> None:
             self._inner = inner
             self._tape = tape
 
@@ -319,7 +224,7 @@ def _stream_classes(httpx_mod: Any) -> Any:
     class RecordingAsync(httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
         """Async twin of ``RecordingSync``."""
 
-        def __init__(self, inner: Any, tape: _Tape) -> None:
+        def __init__(self, inner: Any, tape: Tape) -> None:
             self._inner = inner
             self._tape = tape
 

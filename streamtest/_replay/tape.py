@@ -1,0 +1,126 @@
+"""What recording keeps of one response, and the cassette side the HTTP stubs talk to.
+
+Every recording stub (httpx/httpx2 in :mod:`.transport`, botocore in
+:mod:`.botocore`) hands the bytes the application reads, as it reads them, to
+a :class:`Tape`: it cuts them into units with the response's framing (SSE
+events, NDJSON lines, AWS event-stream frames), stamps each with its arrival
+offset, and gives the interaction to the :class:`Deck` (the cassette) once, when
+the stream ends, breaks or is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import time
+import zlib
+from typing import Any, NoReturn, Protocol
+
+from vcr.request import Request
+
+from streamtest._cassette.format import framing_of
+from streamtest._wire.framing import Framing, Splitter
+
+__all__ = ["Deck", "Tape", "decoded", "raise_recorded"]
+
+
+class Deck(Protocol):
+    """What the stubs need of a cassette: its mode, where recording goes, replay and record."""
+
+    @property
+    def recording(self) -> bool: ...
+
+    @property
+    def upstream(self) -> str | None:
+        """While recording: the local server that stands in for provider hosts, if any."""
+
+    def replay_response(self, request: Request) -> dict[str, Any]:
+        """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
+
+    def add_recording(self, request: Request, response: dict[str, Any]) -> None:
+        """Keep one recorded interaction (called once per response, when its stream ends)."""
+
+
+class Tape:
+    """What the application read from one upstream response, cut into units with their arrival times."""
+
+    def __init__(self, deck: Deck, request: Request) -> None:
+        self._deck = deck
+        self._request = request
+        self._started = time.perf_counter()
+        self._raw = bytearray()
+        self._chunks: list[bytes] = []
+        self._offsets: list[float] = []
+        self._framing: Framing | None = None
+        self._splitter: Splitter | None = None
+        self._response: dict[str, Any] = {}
+        self._done = False
+
+    def begin(self, status: int, reason: str, headers: dict[str, list[str]]) -> None:
+        """The response head arrived: ``headers`` maps lower-cased names to their values."""
+        self._response = {"status": {"code": status, "message": reason}, "headers": headers}
+        encoding = headers.get("content-encoding", ["identity"])[0].lower()
+        self._framing = framing_of(self._response)
+        if self._framing is not None and encoding == "identity":
+            self._splitter = self._framing.splitter()
+
+    def feed(self, data: bytes) -> None:
+        self._raw += data
+        if self._splitter is not None:
+            events = self._splitter.feed(data)
+            if events:
+                offset = time.perf_counter() - self._started
+                self._chunks.extend(events)
+                self._offsets.extend([offset] * len(events))
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """Append the interaction once: at the end of the stream, at a break, or at close."""
+        if self._done:
+            return
+        self._done = True
+        response = dict(self._response)
+        body = bytes(self._raw)
+        if self._splitter is not None:
+            if tail := self._splitter.flush():
+                self._chunks.append(tail)
+                self._offsets.append(time.perf_counter() - self._started)
+            response["chunks"], response["offsets"] = self._chunks, self._offsets
+        else:
+            body = decoded(body, response)
+            if self._framing is not None:
+                response["chunks"] = self._framing.split(body)
+                response["offsets"] = None
+        response["body"] = {"string": body}
+        if error is not None:
+            kind = type(error)
+            response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
+        self._deck.add_recording(self._request, response)
+
+
+def decoded(body: bytes, response: dict[str, Any]) -> bytes:
+    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
+    headers = response["headers"]
+    encoding = headers.get("content-encoding", ["identity"])[0].lower()
+    if encoding in ("gzip", "deflate"):
+        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        with contextlib.suppress(zlib.error):
+            body = zlib.decompress(body, wbits)
+            headers.pop("content-encoding")
+    return body
+
+
+def raise_recorded(error: dict[str, str], modules: tuple[str, ...], fallback: type[BaseException]) -> NoReturn:
+    """Raise a recorded stream break again: its own type when it lives in one of ``modules``
+    (module prefixes) and takes a message, else ``fallback``."""
+    module_name, _, name = error["type"].rpartition(".")
+    exc_type: Any = None
+    if module_name.startswith(modules):
+        with contextlib.suppress(ImportError, AttributeError):
+            exc_type = getattr(importlib.import_module(module_name), name)
+    if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
+        exc_type = fallback
+    try:
+        exc = exc_type(error["message"])
+    except TypeError:
+        exc = fallback(error["message"])
+    raise exc
