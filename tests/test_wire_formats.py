@@ -19,6 +19,7 @@ from streamtest._wire.registry import FORMATS, format_for, format_named, local_s
 from streamtest.strategies import (
     GeneratedStream,
     anthropic_streams,
+    bedrock_streams,
     chat_completion_streams,
     gemini_streams,
     ollama_streams,
@@ -33,6 +34,7 @@ STREAMS: dict[str, st.SearchStrategy[GeneratedStream]] = {
     "anthropic-messages": anthropic_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
     "gemini": gemini_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
     "ollama": ollama_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
+    "bedrock-converse": bedrock_streams(tool_calls=CALLS, reasoning=st.text(max_size=8)),
 }
 # Formats whose envelope carries text "" beside the deltas (chat's role chunk, Ollama's thinking,
 # tool-call and done lines): their deltas come back in order among empty ones.
@@ -68,7 +70,8 @@ def test_a_format_reads_back_what_its_writer_wrote(name: str, data: st.DataObjec
     assert reading.reasoning == stream.reasoning
     assert [(c.id, c.name, c.args) for c in reading.tool_calls] == [(c.id, c.name, c.args) for c in stream.tool_calls]
     assert reading.usage == stream.usage
-    assert reading.model == stream.model
+    if name != "bedrock-converse":  # Bedrock names the model in the request path only
+        assert reading.model == stream.model
     assert reading.errors == ()
     if stream.finish_reason is not None:
         assert reading.finish_reason == stream.finish_reason
@@ -104,6 +107,8 @@ def test_a_script_without_cuts_or_usage_still_writes_a_readable_stream() -> None
         ("/v1beta/models/gemini-2.5-flash:generateContent", None),
         ("/api/chat", "ollama"),
         ("/api/generate", "ollama"),
+        ("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream", "bedrock-converse"),
+        ("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse", None),
     ],
 )
 def test_a_path_names_its_format(path: str, name: str | None) -> None:
@@ -119,6 +124,10 @@ def test_the_local_server_stands_in_for_the_formats_it_speaks() -> None:
 def test_placeholder_env_fills_only_what_is_unset() -> None:
     keys = {"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k", "GOOGLE_API_KEY": "k"}
     assert placeholder_env({}, "k", replaying=False) == keys
+    # AWS clients sign before sending: placeholder credentials and region, only while replaying.
+    replaying = placeholder_env({"AWS_ACCESS_KEY_ID": "real"}, "k", replaying=True)
+    assert replaying["AWS_EC2_METADATA_DISABLED"] == "true" and "AWS_SECRET_ACCESS_KEY" in replaying
+    assert "AWS_ACCESS_KEY_ID" not in replaying
     assert placeholder_env({"OPENAI_API_KEY": "real"}, "k", replaying=False) == {
         "ANTHROPIC_API_KEY": "k",
         "GOOGLE_API_KEY": "k",

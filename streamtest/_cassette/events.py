@@ -2,7 +2,7 @@
 
 Per framing (see ``streamtest._wire.framing``), a codec turns the units of a
 recorded body into plain entries and back, byte for byte: SSE's is here,
-the others have their own modules (:mod:`.ndjson_codec`...), and
+the others have their own modules (:mod:`.ndjson_codec`, :mod:`.eventstream_codec`), and
 :data:`CODECS` lists them all. For SSE an entry is
 ``{"t": 0.1021, "data": {...}}`` (data stored parsed when re-encoding it gives
 the exact bytes back), ``{"text": "[DONE]"}`` (data kept as text), or
@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamtest._cassette.eventstream_codec import decode_frames, encode_frames
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._cassette.ndjson_codec import decode_lines, encode_lines
 from streamtest._wire.sse import SSEEvent, encode_event, parse_event
@@ -114,4 +115,5 @@ _Decode = Callable[[Any, str], tuple[list[bytes], list[float] | None]]
 CODECS: dict[str, tuple[_Encode, _Decode]] = {
     "sse": (_encode_sse, _decode_sse),
     "ndjson": (encode_lines, decode_lines),
+    "eventstream": (encode_frames, decode_frames),
 }

@@ -50,11 +50,12 @@ DROP_REQUEST_HEADERS = frozenset(
         "x-stainless-retry-count",
         "x-stainless-read-timeout",
         "x-stainless-timeout",
+        "x-amz-date",  # SigV4's timestamp (the signature itself is in authorization)
     }
 )
 # Any request header whose name says it carries a secret is dropped too.
 _CREDENTIAL_NAME = re.compile(r"auth|key|token|secret|cookie|session|password|signature|credential", re.I)
-_VOLATILE_PREFIXES = ("x-stainless-",)
+_VOLATILE_PREFIXES = ("x-stainless-", "amz-sdk-")  # amz-sdk-invocation-id / -request change per call
 
 KEEP_RESPONSE_HEADERS = frozenset(
     {

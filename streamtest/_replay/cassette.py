@@ -2,9 +2,11 @@
 
 vcrpy does the patching (its ``CassettePatcherBuilder``), the bookkeeping (its
 ``Cassette``: matching, play counts, ordered replay of repeated requests) and
-the other HTTP libraries. Its httpx/httpx2 stubs are swapped for ours
-(:mod:`streamtest._replay.transport`) through its own ``skip_patchers`` +
-``custom_patches`` options.
+the other HTTP libraries. Its httpx/httpx2 stubs and its boto3 patcher are
+swapped for ours (:mod:`streamtest._replay.transport`,
+:mod:`streamtest._replay.aws`) through its own ``skip_patchers`` +
+``custom_patches`` options, which also carry the client switches of
+:mod:`streamtest._replay.clients`.
 
 Data flow: httpx request -> transport stub -> :meth:`Cassette.replay_response`
 (replay) or the real transport + a tape (record) -> :meth:`Cassette.add_recording`
@@ -39,6 +41,7 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._replay.aws import botocore_installed, botocore_patches
 from streamtest._replay.clients import client_patches
 from streamtest._replay.network import blocked_network
 from streamtest._replay.transport import transport_patches
@@ -119,8 +122,9 @@ class Cassette:
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
-            custom_patches=(*transport_patches(self), *client_patches()),
-            skip_patchers=("httpx", "httpx2", *_absent_libraries()),
+            custom_patches=(*transport_patches(self), *botocore_patches(self), *client_patches()),
+            # Ours replace vcrpy's httpx stubs and, with botocore installed, its boto3 patcher.
+            skip_patchers=("httpx", "httpx2", *(("boto3",) if botocore_installed() else ()), *_absent_libraries()),
         )
         self._vcr.data.extend(zip(requests, responses, strict=True))
         self._vcr.rewound = True  # vcrpy replays only from a cassette it considers loaded

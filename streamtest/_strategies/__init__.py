@@ -22,6 +22,7 @@ Layers, each usable alone, each in its own module::
     _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
     _gemini          gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
     _ollama          ollama_streams(text)            a whole Ollama /api/chat NDJSON body
+    _bedrock         bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
 
@@ -42,6 +43,7 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 from __future__ import annotations
 
 from streamtest._strategies._anthropic import anthropic_streams
+from streamtest._strategies._bedrock import bedrock_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
 from streamtest._strategies._gemini import gemini_streams
@@ -58,6 +60,7 @@ __all__ = [
     "ToolCall",
     "Usage",
     "anthropic_streams",
+    "bedrock_streams",
     "chat_completion_streams",
     "chunkings",
     "gemini_streams",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from streamtest._wire.base import Frame
+from streamtest._wire.eventstream import EVENTSTREAM
 from streamtest._wire.ndjson import NDJSON
 from streamtest._wire.sse import SSE
 
@@ -59,7 +60,7 @@ class Framing(Protocol):
         """The canonical unit carrying ``frame`` (what a format's writer produces is encoded with this)."""
 
 
-FRAMINGS: tuple[Framing, ...] = (SSE, NDJSON)
+FRAMINGS: tuple[Framing, ...] = (SSE, NDJSON, EVENTSTREAM)
 
 
 def framing_for(content_type: str) -> Framing | None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from streamtest._wire.anthropic import ANTHROPIC
 from streamtest._wire.base import Frame, WireFormat
+from streamtest._wire.bedrock import BEDROCK
 from streamtest._wire.gemini import GEMINI
 from streamtest._wire.ollama import OLLAMA
 from streamtest._wire.openai_chat import OPENAI_CHAT
@@ -20,7 +21,7 @@ from streamtest._wire.openai_responses import OPENAI_RESPONSES
 
 __all__ = ["FORMATS", "format_for", "format_named", "local_server_hosts", "placeholder_env"]
 
-FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GEMINI, OLLAMA)
+FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GEMINI, OLLAMA, BEDROCK)
 
 _SNIFFED_FRAMES = 4
 
