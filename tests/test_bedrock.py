@@ -367,3 +367,31 @@ def test_generated_streams_are_read_alike_by_boto3_chat_bedrock_and_streamtest(s
     assert [(c["id"], c["name"], c["args"]) for c in message.tool_calls] == [
         (c.id, c.name, c.args) for c in stream.tool_calls
     ]
+
+
+def test_other_streaming_operations_record_and_replay_frame_by_frame_unread(tmp_path: Path) -> None:
+    """InvokeModelWithResponseStream: the stub keeps its frames; no format reads them (no tokens)."""
+    import base64
+
+    chunks = [
+        _event("chunk", {"bytes": base64.b64encode(json.dumps({"completion": t}).encode()).decode()})
+        for t in ("Why", " not")
+    ]
+    path = tmp_path / "invoke.yaml"
+    route = "/model/anthropic.claude-v2/invoke-with-response-stream"
+    body = json.dumps({"prompt": "Human: hi\n\nAssistant:", "max_tokens_to_sample": 8})
+    with edge_server({route: Route(headers=EVENTSTREAM_TYPE, chunks=chunks)}) as edge, use_cassette(path, record="all"):
+        live = [
+            e["chunk"]["bytes"]
+            for e in _client(edge.url).invoke_model_with_response_stream(modelId="anthropic.claude-v2", body=body)[
+                "body"
+            ]
+        ]
+    with use_cassette(path) as cassette:
+        replayed = [
+            e["chunk"]["bytes"]
+            for e in _client().invoke_model_with_response_stream(modelId="anthropic.claude-v2", body=body)["body"]
+        ]
+    assert replayed == live and len(live) == 2
+    (interaction,) = cassette.interactions
+    assert interaction.chunks == tuple(chunks) and interaction.wire is None and interaction.tokens == []

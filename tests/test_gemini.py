@@ -270,3 +270,17 @@ def test_generated_streams_are_read_alike_by_the_sdk_chat_model_and_streamtest(s
     assert message is not None
     assert str(message.text) == "".join(stream.deltas)
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [(c.name, c.args) for c in stream.tool_calls]
+
+
+def test_recording_with_the_placeholder_key_is_refused_and_names_the_variable(tmp_path: Path) -> None:
+    """The placeholder travels in x-goog-api-key here; the refusal finds it there too."""
+    from streamtest import UsageError
+    from streamtest._cassette.scrub import DUMMY_API_KEY
+
+    with edge_server({STREAM_PATH: Route(chunks=TEXT)}) as edge:
+        client = genai.Client(api_key=DUMMY_API_KEY, http_options=types.HttpOptions(base_url=edge.url))
+        with use_cassette(tmp_path / "refused.yaml", record="all"), pytest.raises(UsageError) as caught:
+            list(client.models.generate_content_stream(model=MODEL, contents="A joke"))
+    assert edge.connections == []
+    assert "needs a real API key, and GOOGLE_API_KEY is not set" in str(caught.value)
+    assert "--llm-server=local" not in str(caught.value), "the local server does not speak Gemini"
