@@ -34,7 +34,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat, compact_json
+from streamtest._wire.base import (
+    Frame,
+    ReadingBuilder,
+    Script,
+    StreamReading,
+    ToolCallFragment,
+    Usage,
+    WireFormat,
+    compact_json,
+)
 from streamtest._wire.openai_chat import describe_error
 
 __all__ = ["ANTHROPIC", "AnthropicMessages"]
@@ -63,37 +72,32 @@ class AnthropicMessages(WireFormat):
         )
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
+        out = ReadingBuilder()
         signatures: list[str] = []
         started: Mapping[str, Any] = {}
         final: Mapping[str, Any] = {}
-        finish: str | None = None
-        model: str | None = None
         for frame in frames:
             payload = frame.json()
             kind = payload.get("type", frame.event) if isinstance(payload, Mapping) else frame.event
             if frame.event == "error" or kind == "error":
                 error = payload.get("error", payload) if isinstance(payload, Mapping) else frame.data
-                errors.append(describe_error(error))
+                out.errors.append(describe_error(error))
                 continue
             if not isinstance(payload, Mapping):
                 continue
             if kind == "message_start" and isinstance(payload.get("message"), Mapping):
                 message = payload["message"]
-                model = message["model"] if isinstance(message.get("model"), str) else model
+                out.model = message["model"] if isinstance(message.get("model"), str) else out.model
                 started = message["usage"] if isinstance(message.get("usage"), Mapping) else started
             elif kind == "content_block_start" and isinstance(payload.get("content_block"), Mapping):
                 block, index = payload["content_block"], payload.get("index", 0)
                 if block.get("type") == "text" and block.get("text"):
-                    text.append(block["text"])
+                    out.text.append(block["text"])
                 elif block.get("type") == "thinking" and block.get("thinking"):
-                    reasoning.append(block["thinking"])
+                    out.reasoning.append(block["thinking"])
                 elif block.get("type") in _TOOL_BLOCKS:
                     given = block.get("input")
-                    fragments.append(
+                    out.fragments.append(
                         ToolCallFragment(
                             call=index,
                             arguments=json.dumps(given) if isinstance(given, Mapping) and given else "",
@@ -105,29 +109,23 @@ class AnthropicMessages(WireFormat):
                 delta, index = payload["delta"], payload.get("index", 0)
                 delta_kind = delta.get("type")
                 if delta_kind == "text_delta" and isinstance(delta.get("text"), str):
-                    text.append(delta["text"])
+                    out.text.append(delta["text"])
                 elif delta_kind == "input_json_delta" and isinstance(delta.get("partial_json"), str):
-                    fragments.append(ToolCallFragment(call=index, arguments=delta["partial_json"]))
+                    out.fragments.append(ToolCallFragment(call=index, arguments=delta["partial_json"]))
                 elif delta_kind == "thinking_delta" and isinstance(delta.get("thinking"), str):
-                    reasoning.append(delta["thinking"])
+                    out.reasoning.append(delta["thinking"])
                 elif delta_kind == "signature_delta" and isinstance(delta.get("signature"), str):
                     signatures.append(delta["signature"])
             elif kind == "message_delta":
                 delta = payload.get("delta")
                 if isinstance(delta, Mapping) and isinstance(delta.get("stop_reason"), str):
-                    finish = delta["stop_reason"]
+                    out.finish_reason = delta["stop_reason"]
                 if isinstance(payload.get("usage"), Mapping):
                     final = payload["usage"]
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=_usage(started, final),
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-            extra={"signatures": tuple(signatures)} if signatures else {},
-        )
+        out.usage = _usage(started, final)
+        if signatures:
+            out.extra["signatures"] = tuple(signatures)
+        return out.build()
 
     def write(
         self,

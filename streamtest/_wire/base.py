@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "Frame",
+    "ReadingBuilder",
     "Script",
     "StreamReading",
     "ToolCall",
@@ -181,6 +182,36 @@ class StreamReading:
                 deltas=tuple(entry["pieces"]),
             )
             for entry in calls.values()
+        )
+
+
+@dataclass
+class ReadingBuilder:
+    """What a format's :meth:`WireFormat.read` collects frame by frame, then freezes with :meth:`build`.
+
+    Later values win for ``usage``, ``finish_reason`` and ``model`` (providers
+    repeat or update them as the stream goes on); the rest accumulate in order.
+    """
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    fragments: list[ToolCallFragment] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def build(self) -> StreamReading:
+        return StreamReading(
+            text=tuple(self.text),
+            tool_call_fragments=tuple(self.fragments),
+            reasoning=tuple(self.reasoning),
+            usage=self.usage,
+            finish_reason=self.finish_reason,
+            errors=tuple(self.errors),
+            model=self.model,
+            extra=dict(self.extra),
         )
 
 

@@ -31,7 +31,16 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
-from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat, compact_json
+from streamtest._wire.base import (
+    Frame,
+    ReadingBuilder,
+    Script,
+    StreamReading,
+    ToolCallFragment,
+    Usage,
+    WireFormat,
+    compact_json,
+)
 
 __all__ = ["BEDROCK", "BedrockConverse"]
 
@@ -70,18 +79,13 @@ class BedrockConverse(WireFormat):
         return any(isinstance(p, Mapping) and ("contentBlockIndex" in p or "stopReason" in p) for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
+        out = ReadingBuilder()
         signatures: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
         for frame in frames:
             payload = frame.json()
             if frame.event not in _EVENTS:
                 message = payload.get("message") if isinstance(payload, Mapping) else frame.data
-                errors.append(f"{frame.event}: {message}" if message else str(frame.event))
+                out.errors.append(f"{frame.event}: {message}" if message else str(frame.event))
                 continue
             if not isinstance(payload, Mapping):
                 continue
@@ -90,7 +94,7 @@ class BedrockConverse(WireFormat):
                 start = payload.get("start")
                 tool = start.get("toolUse") if isinstance(start, Mapping) else None
                 if isinstance(tool, Mapping):
-                    fragments.append(
+                    out.fragments.append(
                         ToolCallFragment(
                             call=index,
                             id=tool["toolUseId"] if isinstance(tool.get("toolUseId"), str) else None,
@@ -100,33 +104,27 @@ class BedrockConverse(WireFormat):
             elif frame.event == "contentBlockDelta" and isinstance(payload.get("delta"), Mapping):
                 delta = payload["delta"]
                 if isinstance(delta.get("text"), str):
-                    text.append(delta["text"])
+                    out.text.append(delta["text"])
                 tool = delta.get("toolUse")
                 if isinstance(tool, Mapping) and isinstance(tool.get("input"), str):
-                    fragments.append(ToolCallFragment(call=index, arguments=tool["input"]))
+                    out.fragments.append(ToolCallFragment(call=index, arguments=tool["input"]))
                 thought = delta.get("reasoningContent")
                 if isinstance(thought, Mapping):
                     if isinstance(thought.get("text"), str):
-                        reasoning.append(thought["text"])
+                        out.reasoning.append(thought["text"])
                     if isinstance(thought.get("signature"), str):
                         signatures.append(thought["signature"])
             elif frame.event == "messageStop" and isinstance(payload.get("stopReason"), str):
-                finish = payload["stopReason"]
+                out.finish_reason = payload["stopReason"]
             elif frame.event == "metadata" and isinstance(payload.get("usage"), Mapping):
                 counts = payload["usage"]
                 cached = _int(counts, "cacheReadInputTokens")
                 prompt = _int(counts, "inputTokens") + cached + _int(counts, "cacheWriteInputTokens")
                 completion = _int(counts, "outputTokens")
-                usage = Usage(prompt, completion, prompt + completion, cached)
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            extra={"signatures": tuple(signatures)} if signatures else {},
-        )
+                out.usage = Usage(prompt, completion, prompt + completion, cached)
+        if signatures:
+            out.extra["signatures"] = tuple(signatures)
+        return out.build()
 
     def write(self, script: Script, *, signature: str = "", latency_ms: int = 412) -> list[Frame]:
         """``messageStart``; a reasoning block when ``script.reasoning`` (its deltas, then a

@@ -30,6 +30,7 @@ from typing import Any
 
 from streamtest._wire.base import (
     Frame,
+    ReadingBuilder,
     Script,
     StreamReading,
     ToolCallFragment,
@@ -71,49 +72,37 @@ class Gemini(WireFormat):
         return any(isinstance(p, Mapping) and ("candidates" in p or "usageMetadata" in p) for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
-        model: str | None = None
+        out = ReadingBuilder()
         for frame in frames:
             payload = frame.json()
             if not isinstance(payload, Mapping):
                 continue
             if "error" in payload:
-                errors.append(describe_error(payload["error"]))
+                out.errors.append(describe_error(payload["error"]))
                 continue
-            model = payload["modelVersion"] if isinstance(payload.get("modelVersion"), str) else model
-            usage = _usage(payload.get("usageMetadata")) or usage
+            out.model = payload["modelVersion"] if isinstance(payload.get("modelVersion"), str) else out.model
+            out.usage = _usage(payload.get("usageMetadata")) or out.usage
             candidate = _candidate(payload)
-            finish = candidate["finishReason"] if isinstance(candidate.get("finishReason"), str) else finish
+            out.finish_reason = (
+                candidate["finishReason"] if isinstance(candidate.get("finishReason"), str) else out.finish_reason
+            )
             said: list[str] = []
             for part in _parts(candidate):
                 if isinstance(part.get("text"), str):
-                    (reasoning if part.get("thought") else said).append(part["text"])
+                    (out.reasoning if part.get("thought") else said).append(part["text"])
                 call = part.get("functionCall")
                 if isinstance(call, Mapping):
-                    fragments.append(
+                    out.fragments.append(
                         ToolCallFragment(
-                            call=len(fragments),
+                            call=len(out.fragments),
                             arguments=json.dumps(call.get("args") or {}),
                             id=call["id"] if isinstance(call.get("id"), str) else None,
                             name=call["name"] if isinstance(call.get("name"), str) else None,
                         )
                     )
             if said:
-                text.append("".join(said))
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-        )
+                out.text.append("".join(said))
+        return out.build()
 
     def write(self, script: Script, *, response_id: str = "response-0") -> list[Frame]:
         """One chunk per reasoning delta (a ``thought`` part), per text delta and per tool call

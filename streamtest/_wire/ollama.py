@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat
+from streamtest._wire.base import Frame, ReadingBuilder, Script, StreamReading, ToolCallFragment, Usage, WireFormat
 
 __all__ = ["OLLAMA", "GoJSONEncoder", "Ollama"]
 
@@ -63,54 +63,42 @@ class Ollama(WireFormat):
         return any(isinstance(p, Mapping) and "done" in p and "created_at" in p for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
-        model: str | None = None
+        out = ReadingBuilder()
         for frame in frames:
             line = frame.json()
             if not isinstance(line, Mapping):
                 continue
             if "error" in line:
-                errors.append(str(line["error"]))
+                out.errors.append(str(line["error"]))
                 continue
-            model = model or (line["model"] if isinstance(line.get("model"), str) else None)
+            out.model = out.model or (line["model"] if isinstance(line.get("model"), str) else None)
             message = line["message"] if isinstance(line.get("message"), Mapping) else line
             said = message.get("content") if message is not line else line.get("response")
             if isinstance(said, str):
-                text.append(said)
+                out.text.append(said)
             if isinstance(message.get("thinking"), str) and message["thinking"]:
-                reasoning.append(message["thinking"])
+                out.reasoning.append(message["thinking"])
             for call in message.get("tool_calls") or ():
                 function = call.get("function") if isinstance(call, Mapping) else None
                 if isinstance(function, Mapping):
-                    fragments.append(
+                    out.fragments.append(
                         ToolCallFragment(
-                            call=len(fragments),
+                            call=len(out.fragments),
                             arguments=json.dumps(function.get("arguments") or {}),
                             id=call["id"] if isinstance(call.get("id"), str) else None,
                             name=function["name"] if isinstance(function.get("name"), str) else None,
                         )
                     )
             if line.get("done") is True:
-                finish = line["done_reason"] if isinstance(line.get("done_reason"), str) else finish
+                out.finish_reason = (
+                    line["done_reason"] if isinstance(line.get("done_reason"), str) else out.finish_reason
+                )
                 prompt, completion = line.get("prompt_eval_count"), line.get("eval_count")
                 if isinstance(prompt, int) or isinstance(completion, int):
                     prompt = prompt if isinstance(prompt, int) else 0
                     completion = completion if isinstance(completion, int) else 0
-                    usage = Usage(prompt, completion, prompt + completion)
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-        )
+                    out.usage = Usage(prompt, completion, prompt + completion)
+        return out.build()
 
     def write(self, script: Script, *, created_at: str = "2025-01-01T00:00:00.000000Z") -> list[Frame]:
         """``/api/chat`` lines: one per reasoning delta (``message.thinking``), per text delta

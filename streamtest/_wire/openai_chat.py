@@ -30,7 +30,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from streamtest._wire.base import Frame, Script, StreamReading, ToolCallFragment, Usage, WireFormat, compact_json
+from streamtest._wire.base import (
+    Frame,
+    ReadingBuilder,
+    Script,
+    StreamReading,
+    ToolCallFragment,
+    Usage,
+    WireFormat,
+    compact_json,
+)
 
 __all__ = ["DONE", "OPENAI_CHAT", "ChatEnvelope", "Flavor", "OpenAIChat", "describe_error", "openai_usage"]
 
@@ -153,53 +162,39 @@ class OpenAIChat(WireFormat):
         return any(isinstance(p, Mapping) and isinstance(p.get("choices"), list) for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
-        model: str | None = None
+        out = ReadingBuilder()
         for frame in frames:
             if frame.data == DONE:
                 continue
             payload = frame.json()
             if not isinstance(payload, Mapping):
                 if frame.event == "error":
-                    errors.append(frame.data)
+                    out.errors.append(frame.data)
                 continue
             # An error object (llama.cpp, OpenRouter's chunk with finish_reason "error"), or any
             # event named error, whatever its data (the openai SDK raises only when it has "error").
             if "error" in payload or frame.event == "error":
-                errors.append(describe_error(payload.get("error", payload)))
-            model = model or (payload["model"] if isinstance(payload.get("model"), str) else None)
-            usage = openai_usage(payload.get("usage")) or usage
+                out.errors.append(describe_error(payload.get("error", payload)))
+            out.model = out.model or (payload["model"] if isinstance(payload.get("model"), str) else None)
+            out.usage = openai_usage(payload.get("usage")) or out.usage
             choices = payload.get("choices")
             for choice in choices if isinstance(choices, list) else ():
                 if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
                     continue
-                finish = choice.get("finish_reason") or finish
+                out.finish_reason = choice.get("finish_reason") or out.finish_reason
                 delta = choice.get("delta")
                 if not isinstance(delta, Mapping):
                     continue
                 if isinstance(delta.get("content"), str):
-                    text.append(delta["content"])
+                    out.text.append(delta["content"])
                 for key in ("reasoning_content", "reasoning"):
                     if isinstance(delta.get(key), str):
-                        reasoning.append(delta[key])
+                        out.reasoning.append(delta[key])
                         break
                 for call in delta.get("tool_calls") or ():
                     if isinstance(call, Mapping):
-                        fragments.append(_fragment(call))
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-        )
+                        out.fragments.append(_fragment(call))
+        return out.build()
 
     def header_in_role_chunk(self, script: Script, envelope: ChatEnvelope) -> bool:
         """OpenAI sends the first tool-call header in the role chunk when there is no text."""
