@@ -331,3 +331,59 @@ def test_generated_streams_are_read_alike_by_the_sdk_chat_anthropic_and_streamte
     assert [(c["id"], c["name"], c["args"]) for c in message.tool_calls] == [
         (c.id, c.name, c.args) for c in stream.tool_calls
     ]
+
+
+# ----------------------------------------------------------------------------- the Done-when loop, as a user runs it
+
+CLAUDE_APP = """
+from typing import TypedDict
+
+from langchain_anthropic import ChatAnthropic
+from langgraph.graph import START, StateGraph
+
+# Unmodified: pointed at api.anthropic.com, key read from ANTHROPIC_API_KEY at import time.
+joke_model = ChatAnthropic(model="claude-haiku-4-5", tags=["joke"], max_tokens=12, temperature=0, max_retries=0)
+
+
+class State(TypedDict):
+    topic: str
+    joke: str
+
+
+def call_model(state: State) -> dict:
+    return {"joke": joke_model.invoke([{"role": "user", "content": "Write a joke about " + state["topic"]}]).text}
+
+
+graph = StateGraph(State).add_node(call_model).add_edge(START, "call_model").compile()
+"""
+
+CLAUDE_TEST = """
+import pytest
+from app import graph
+from streamtest import StreamAssertionError, Transcript, capture
+
+
+@pytest.mark.streamtest
+def test_joke_streams_tokens(cassette):
+    items = list(graph.stream({"topic": "cats"}, stream_mode="messages"))
+    tokens = [msg.text for msg, meta in items if msg.text and "joke" in meta["tags"]]
+    assert tokens == cassette.interactions[0].tokens and len(tokens) > 1
+    Transcript.from_stream(items, stream_mode="messages").assert_conserves(cassette.interactions, tags=[["joke"]])
+    dropped = [item for item in items if item[0].text != tokens[1]]
+    with pytest.raises(StreamAssertionError, match="did not reach the stream intact"):
+        Transcript.from_stream(dropped, stream_mode="messages").assert_conserves(cassette.interactions)
+"""
+
+
+def test_an_unmodified_chat_anthropic_app_records_from_the_local_server_and_replays_offline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    pytester.makepyfile(app=CLAUDE_APP, test_app=CLAUDE_TEST)
+    pytester.syspathinsert()
+    pytester.runpytest_subprocess("--record", "--llm-server=local").assert_outcomes(passed=1)
+    text = (pytester.path / "cassettes" / "test_app" / "test_joke_streams_tokens.yaml").read_text()
+    assert "uri: https://api.anthropic.com/v1/messages" in text
+    assert "streamtest-dummy-key" not in text and "authorization" not in text.lower()
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)  # no server, no key

@@ -284,3 +284,16 @@ def test_recording_with_the_placeholder_key_is_refused_and_names_the_variable(tm
     assert edge.connections == []
     assert "needs a real API key, and GOOGLE_API_KEY is not set" in str(caught.value)
     assert "--llm-server=local" not in str(caught.value), "the local server does not speak Gemini"
+
+
+def test_async_client_records_live_through_httpx2_too(tmp_path: Path) -> None:
+    path = tmp_path / "gemini-async.yaml"
+
+    async def stream(client: genai.Client) -> list[str | None]:
+        return [c.text async for c in await client.aio.models.generate_content_stream(model=MODEL, contents="A joke")]
+
+    with edge_server({STREAM_PATH: Route(chunks=TEXT, delay=0.01)}) as edge, use_cassette(path, record="all"):
+        live = asyncio.run(stream(_client(edge.url)))
+    assert load_path(path)[1][0]["chunks"] == TEXT
+    with use_cassette(path):
+        assert asyncio.run(stream(_client())) == live == ["Why did", " the cat sit", " on the keyboard?"]

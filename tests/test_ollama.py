@@ -274,3 +274,20 @@ def test_generated_streams_are_read_alike_by_the_client_chat_ollama_and_streamte
             message = chunk if message is None else message + chunk
     assert message is not None and str(message.content) == "".join(stream.deltas)
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [(c.name, c.args) for c in stream.tool_calls]
+
+
+def test_async_client_records_live_through_httpx_too(tmp_path: Path) -> None:
+    path = tmp_path / "ollama-async.yaml"
+
+    async def tokens(host: str | None) -> list[str]:
+        stream = await ollama.AsyncClient(host=host).chat(model=MODEL, messages=PROMPT, stream=True)
+        return [part.message.content async for part in stream if part.message.content]
+
+    with (
+        edge_server({"/api/chat": Route(headers=NDJSON, chunks=TEXT, delay=0.01)}) as edge,
+        use_cassette(path, record="all"),
+    ):
+        live = asyncio.run(tokens(edge.url))
+    assert load_path(path)[1][0]["chunks"] == TEXT
+    with use_cassette(path):
+        assert asyncio.run(tokens(None)) == live == ["Why", " did", " the", " cat", " sit", " there", "?"]
