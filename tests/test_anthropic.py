@@ -387,3 +387,25 @@ def test_an_unmodified_chat_anthropic_app_records_from_the_local_server_and_repl
     assert "uri: https://api.anthropic.com/v1/messages" in text
     assert "streamtest-dummy-key" not in text and "authorization" not in text.lower()
     pytester.runpytest_subprocess().assert_outcomes(passed=1)  # no server, no key
+
+
+# ----------------------------------------------------------------------------- faults in Anthropic's own shapes
+
+
+def test_injected_faults_take_anthropics_shapes() -> None:
+    from pathlib import Path
+
+    from streamtest.faults import error_event, http_error
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "anthropic_custom.yaml"
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        with use_cassette(path, faults=error_event(after=3)):
+            list(custom_graph_sync.stream(TOPIC, stream_mode="custom"))
+    assert caught.value.body == {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": caught.value.body["error"]["message"]},
+    }
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        with use_cassette(path, faults=http_error(429)):
+            list(custom_graph_sync.stream(TOPIC, stream_mode="custom"))
+    assert limited.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]

@@ -395,3 +395,36 @@ def test_other_streaming_operations_record_and_replay_frame_by_frame_unread(tmp_
     assert replayed == live and len(live) == 2
     (interaction,) = cassette.interactions
     assert interaction.chunks == tuple(chunks) and interaction.wire is None and interaction.tokens == []
+
+
+def test_verify_sends_live_through_botocore_and_reports_a_changed_shape(tmp_path: Path) -> None:
+    from streamtest import StreamDriftError
+
+    path = tmp_path / "bedrock.yaml"
+    changed = [
+        *TEXT[:-1],
+        _event(
+            "metadata",
+            {
+                "usage": {"inputTokens": 12, "outputTokens": 4, "totalTokens": 16},
+                "metrics": {"latencyMs": 9},
+                "trace": {},
+            },
+        ),
+    ]
+    with edge_server({STREAM_PATH: Route(headers=EVENTSTREAM_TYPE, chunks=TEXT)}) as edge:
+        with use_cassette(path, record="all"):
+            _texts(_client(edge.url).converse_stream(modelId=MODEL, messages=MESSAGES)["stream"])
+        with use_cassette(path, record="verify"):  # same shape live: passes
+            assert _texts(_client(edge.url).converse_stream(modelId=MODEL, messages=MESSAGES)["stream"]) == [
+                "Why",
+                " did",
+                " the cat",
+                "?",
+            ]
+        assert len(edge.connections) == 2
+    with edge_server({STREAM_PATH: Route(headers=EVENTSTREAM_TYPE, chunks=changed)}) as edge:
+        with pytest.raises(StreamDriftError, match=r"-\s+p\n\s+\+\s+trace"):
+            with use_cassette(path, record="verify"):
+                _texts(_client(edge.url).converse_stream(modelId=MODEL, messages=MESSAGES)["stream"])
+        assert edge.connections == [STREAM_PATH]

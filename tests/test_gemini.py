@@ -297,3 +297,22 @@ def test_async_client_records_live_through_httpx2_too(tmp_path: Path) -> None:
     assert load_path(path)[1][0]["chunks"] == TEXT
     with use_cassette(path):
         assert asyncio.run(stream(_client())) == live == ["Why did", " the cat sit", " on the keyboard?"]
+
+
+def test_injected_faults_take_googles_shapes(tmp_path: Path) -> None:
+    from streamtest.faults import error_event, http_error
+
+    path = tmp_path / "gemini.yaml"
+    with edge_server({STREAM_PATH: Route(chunks=TEXT)}) as edge, use_cassette(path, record="all"):
+        recorder = _client(edge.url)
+        list(recorder.models.generate_content_stream(model=MODEL, contents="A joke"))
+    client = _client()
+    texts: list[str | None] = []
+    with pytest.raises(genai_errors.ServerError) as caught:
+        with use_cassette(path, faults=error_event(after=1)):
+            texts.extend(chunk.text for chunk in client.models.generate_content_stream(model=MODEL, contents="A joke"))
+    assert texts == ["Why did"] and caught.value.code == 503
+    with pytest.raises(genai_errors.ClientError) as limited:
+        with use_cassette(path, faults=http_error(429)):
+            list(client.models.generate_content_stream(model=MODEL, contents="A joke"))
+    assert limited.value.code == 429 and limited.value.status == "RESOURCE_EXHAUSTED"

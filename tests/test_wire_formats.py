@@ -6,6 +6,7 @@ and its LangChain chat model) live in each provider's test file.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -139,3 +140,14 @@ def test_placeholder_env_fills_only_what_is_unset() -> None:
 def test_usage_repr_and_tool_call_parsing() -> None:
     assert repr(Usage(3, 1, 4, 2)) == "Usage(3+1, cached=2)"
     assert ToolCall("f", '{"a": 1}').args == {"a": 1}
+
+
+@pytest.mark.parametrize("wire", FORMATS, ids=[wire.name for wire in FORMATS])
+def test_each_format_reads_its_own_error_event_as_an_error(wire: WireFormat) -> None:
+    """The error answers faults inject are the provider's own: its reader counts them."""
+    frame = wire.error_frame("the model is overloaded")
+    reading = wire.read([frame])
+    assert len(reading.errors) == 1 and "the model is overloaded" in reading.errors[0]
+    framing = framing_named(wire.framing)
+    assert framing is not None and framing.frame(framing.encode(frame)) == frame
+    assert "the model is overloaded" in json.dumps(wire.error_body(429, "the model is overloaded"))

@@ -15,7 +15,10 @@ client and session is covered) and vcrpy's boto3 patcher is skipped:
   arrival times beside it; other responses (read whole by ``send`` itself) are
   recorded whole;
 - **replay**: the recorded response comes back as an ``AWSResponse`` whose raw
-  body yields one recorded unit per ``stream()`` step, then the recorded break.
+  body yields one recorded unit per ``stream()`` step, then the recorded break
+  (as fast as botocore reads: replay pacing applies to the httpx stubs only);
+- **verify** (``--record=verify``): the request is also sent live and the
+  live stream taped for the shape comparison; the answer is the recording's.
 
 Requests to AWS credential endpoints (instance metadata, the container
 credentials endpoint, STS, SSO) pass through unrecorded: their bodies are
@@ -28,6 +31,7 @@ leak guard read them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 from collections.abc import Callable, Iterator, Sequence
@@ -87,21 +91,29 @@ def _send_stub(deck: Deck, real: Callable[..., Any]) -> Callable[..., Any]:
             return real(session, request)
         headers = {str(name): _text(value) for name, value in request.headers.items()}
         vcr_request = Request(request.method, request.url, _body(request), headers)
-        if not deck.recording:
-            return _replayed(request, deck.replay_response(vcr_request))
+        recorded = None if deck.recording else deck.replay_response(vcr_request)
+        if recorded is not None and not deck.verifying:
+            return _replayed(request, recorded)
         tape = Tape(deck, vcr_request)
         response = real(session, request)
         raw = response.raw
-        recorded: dict[str, list[str]] = {}
+        head: dict[str, list[str]] = {}
         for name, value in response.headers.items():
-            recorded.setdefault(name.lower(), []).append(_text(value))
-        tape.begin(response.status_code, _text(getattr(raw, "reason", "") or ""), recorded)
+            head.setdefault(name.lower(), []).append(_text(value))
+        tape.begin(response.status_code, _text(getattr(raw, "reason", "") or ""), head)
         if request.stream_output:
             response.raw = _TappedRaw(raw, tape)
         else:  # send() has read it whole already
             tape.feed(response.content)
             tape.finish()
-        return response
+        if recorded is None:
+            return response
+        # --record=verify: the tape keeps the live stream (and any break); the answer is the recording's.
+        with contextlib.suppress(Exception):
+            for _ in response.raw.stream():
+                pass
+        response.raw.close()
+        return _replayed(request, recorded)
 
     return send
 

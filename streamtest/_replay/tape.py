@@ -14,12 +14,16 @@ import contextlib
 import importlib
 import time
 import zlib
-from typing import Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from vcr.request import Request
 
 from streamtest._cassette.format import framing_of
 from streamtest._wire.framing import Framing, Splitter
+
+if TYPE_CHECKING:
+    from streamtest._exceptions import StreamtestError
+    from streamtest._replay.pacing import Pace
 
 __all__ = ["Deck", "Tape", "decoded", "raise_recorded"]
 
@@ -39,6 +43,17 @@ class Deck(Protocol):
 
     def add_recording(self, request: Request, response: dict[str, Any]) -> None:
         """Keep one recorded interaction (called once per response, when its stream ends)."""
+
+    @property
+    def verifying(self) -> bool:
+        """Replay, and also send each request live so its stream can be compared (``--record=verify``)."""
+
+    @property
+    def pace(self) -> Pace:
+        """How fast replayed chunks are served (see ``streamtest._replay.pacing``)."""
+
+    def report(self, error: StreamtestError) -> StreamtestError:
+        """Keep an error raised inside the transport, so the test fails even if the app catches it."""
 
 
 class Tape:

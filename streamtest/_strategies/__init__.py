@@ -25,6 +25,8 @@ Layers, each usable alone, each in its own module::
     _bedrock         bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
+    _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
+                                                     (streamtest._replay.faults)
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
@@ -46,6 +48,7 @@ from streamtest._strategies._anthropic import anthropic_streams
 from streamtest._strategies._bedrock import bedrock_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
+from streamtest._strategies._faults import fault_plans, faults
 from streamtest._strategies._gemini import gemini_streams
 from streamtest._strategies._ollama import ollama_streams
 from streamtest._strategies._rechunk import rechunkings
@@ -63,6 +66,8 @@ __all__ = [
     "bedrock_streams",
     "chat_completion_streams",
     "chunkings",
+    "fault_plans",
+    "faults",
     "gemini_streams",
     "json_objects",
     "ollama_streams",

@@ -127,6 +127,17 @@ class AnthropicMessages(WireFormat):
             out.extra["signatures"] = tuple(signatures)
         return out.build()
 
+    def error_body(self, status: int, message: str) -> Any:
+        """Anthropic's error body: ``{"type": "error", "error": {"type", "message"}}``."""
+        kind = "rate_limit_error" if status == 429 else "api_error" if status >= 500 else "invalid_request_error"
+        return {"type": "error", "error": {"type": kind, "message": message}}
+
+    def error_frame(self, message: str) -> Frame:
+        """The ``error`` event Anthropic sends mid-stream (the SDK raises ``APIStatusError``)."""
+        return Frame(
+            "error", compact_json({"type": "error", "error": {"type": "overloaded_error", "message": message}})
+        )
+
     def write(
         self,
         script: Script,

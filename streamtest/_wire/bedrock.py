@@ -126,6 +126,21 @@ class BedrockConverse(WireFormat):
             out.extra["signatures"] = tuple(signatures)
         return out.build()
 
+    def error_body(self, status: int, message: str) -> Any:
+        """An AWS JSON error body (botocore reads the code from ``__type``)."""
+        kind = (
+            "ThrottlingException"
+            if status == 429
+            else "InternalServerException"
+            if status >= 500
+            else "ValidationException"
+        )
+        return {"__type": kind, "message": message}
+
+    def error_frame(self, message: str) -> Frame:
+        """An exception frame (botocore raises ``EventStreamError``)."""
+        return Frame("internalServerException", compact_json({"message": message}))
+
     def write(self, script: Script, *, signature: str = "", latency_ms: int = 412) -> list[Frame]:
         """``messageStart``; a reasoning block when ``script.reasoning`` (its deltas, then a
         ``signature``); a text block when there is text or no tool call (deltas only: text

@@ -43,6 +43,14 @@ from streamtest._wire.openai_chat import describe_error
 
 __all__ = ["GEMINI", "Gemini"]
 
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 _STREAM_PATH = re.compile(r"/models/(?P<model>[^/:]+):streamGenerateContent$")
 
 
@@ -103,6 +111,14 @@ class Gemini(WireFormat):
             if said:
                 out.text.append("".join(said))
         return out.build()
+
+    def error_body(self, status: int, message: str) -> Any:
+        """Google's error body: ``{"error": {"code", "message", "status"}}``."""
+        return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
+
+    def error_frame(self, message: str) -> Frame:
+        """A ``data:`` chunk carrying an error object (google-genai raises ``ServerError``)."""
+        return Frame(None, compact_json(self.error_body(503, message)))
 
     def write(self, script: Script, *, response_id: str = "response-0") -> list[Frame]:
         """One chunk per reasoning delta (a ``thought`` part), per text delta and per tool call

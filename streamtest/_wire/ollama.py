@@ -100,6 +100,14 @@ class Ollama(WireFormat):
                     out.usage = Usage(prompt, completion, prompt + completion)
         return out.build()
 
+    def error_body(self, status: int, message: str) -> Any:
+        """Ollama's error body: ``{"error": "..."}``."""
+        return {"error": message}
+
+    def error_frame(self, message: str) -> Frame:
+        """The error line Ollama sends mid-stream (the ollama client raises ``ResponseError``)."""
+        return Frame(None, _GO.encode({"error": message}))
+
     def write(self, script: Script, *, created_at: str = "2025-01-01T00:00:00.000000Z") -> list[Frame]:
         """``/api/chat`` lines: one per reasoning delta (``message.thinking``), per text delta
         (``message.content``) and per tool call (whole, ``arguments`` an object, with its
