@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from streamtest._exceptions import UsageError
-from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, cassette_path
+from streamtest._plugin.notes import note
+from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, cassette_path, recorded_cassette
 
 if TYPE_CHECKING:
     from streamtest._replay.cassette import Cassette
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 _RECORD_MODES = ("all", "missing", "verify")
 _UNPLAYED_CHOICES = ("fail", "warn")
 
-pytest_plugins = ["streamtest._plugin.golden"]
+pytest_plugins = ["streamtest._plugin.golden", "streamtest._plugin.report", "streamtest._plugin.expiry"]
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
@@ -273,7 +274,9 @@ def streamtest_config() -> dict[str, Any]:
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
+    from streamtest._cassette.foreign import file_dialect
     from streamtest._cassette.scrub import ScrubPolicy
+    from streamtest._plugin.expiry import check_age
     from streamtest._replay.cassette import open_cassette
 
     item = request.node
@@ -286,8 +289,11 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
         secret_patterns=settings.secret_patterns,
     )
     mode = item.config.getoption("streamtest_record") or "none"
+    # A pytest-recording cassette may sit beside `path` under its own name: replay it; --record replaces it.
+    source = recorded_cassette(path, item if settings.cassette is None else None)
+    opened = path if mode == "all" else source
     active = open_cassette(
-        path,
+        opened,
         record=mode,
         policy=policy,
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
@@ -295,12 +301,19 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
         upstream=_local_server_url(item.config),
         pace=settings.replay_pace,
         faults=settings.faults,
+        replaces=source if source != path else None,
     )
-    item.stash[ACTIVE_CASSETTE_PATH] = path
+    if not active.recording:
+        note(item, "replayed", opened, file_dialect(opened) or "")
+        check_age(item, active)
+    item.stash[ACTIVE_CASSETTE_PATH] = opened
     item.stash[_ACTIVE] = active
     item.stash[_UNPLAYED] = settings.unplayed
     with active:
         yield active
+    if not active.recording and item.config.getoption("streamtest_unused", False):
+        played = sorted(set(range(1, len(active) + 1)) - set(active.unplayed))
+        note(item, "played", opened, f"{len(active)}:{','.join(map(str, played))}")
     del item.stash[_ACTIVE]
 
 
@@ -317,7 +330,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     result = yield
     active = item.stash.get(_ACTIVE, None)
     if active is not None:
+        if not active.recording and active.unplayed:
+            note(item, "unplayed", str(active.path), "#" + ", #".join(map(str, active.unplayed)))
         active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail")
+        if active.recording and active.path is not None:
+            note(item, "written", active.path, str(active.replaces or ""))
     return result
 
 

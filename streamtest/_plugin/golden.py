@@ -29,6 +29,7 @@ import pytest
 
 from streamtest._cassette.files import atomic_write
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
+from streamtest._plugin.notes import note
 from streamtest._plugin.paths import resolved_cassette_path
 
 if TYPE_CHECKING:
@@ -112,17 +113,30 @@ def _dump(document: dict[str, Any]) -> str:
 class GoldenTranscript:
     """Compares normalized transcripts with golden files, or writes them under ``--record``."""
 
-    def __init__(self, path_for: Callable[[str | None], Path], *, record: str | None, test_id: str) -> None:
+    def __init__(
+        self,
+        path_for: Callable[[str | None], Path],
+        *,
+        record: str | None,
+        test_id: str,
+        on_write: Callable[[Path], None] | None = None,
+    ) -> None:
         if record not in (None, "none", "all", "missing"):
             raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
         self._path_for = path_for
         self.record = None if record == "none" else record
         self.test_id = test_id
+        self._on_write = on_write
         self._checked: set[Path] = set()
 
     @classmethod
     def for_item(cls, item: pytest.Item, *, record: str | None) -> GoldenTranscript:
-        return cls(lambda name: _golden_beside(resolved_cassette_path(item), name), record=record, test_id=item.nodeid)
+        return cls(
+            lambda name: _golden_beside(resolved_cassette_path(item), name),
+            record=record,
+            test_id=item.nodeid,
+            on_write=lambda path: note(item, "golden", path),
+        )
 
     def path(self, name: str | None = None) -> Path:
         """Where the golden file of this test (or of its check called ``name``) lives."""
@@ -160,6 +174,8 @@ class GoldenTranscript:
         document = self.document(transcript)
         if self.record == "all" or (self.record == "missing" and not path.exists()):
             atomic_write(path, _dump(document))
+            if self._on_write is not None:
+                self._on_write(path)
             return
         if not path.exists():
             raise GoldenTranscriptError(

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["ACTIVE_CASSETTE_PATH", "cassette_path", "resolved_cassette_path", "safe_name"]
+__all__ = ["ACTIVE_CASSETTE_PATH", "cassette_path", "recorded_cassette", "resolved_cassette_path", "safe_name"]
 
 ACTIVE_CASSETTE_PATH = pytest.StashKey[Path]()
 """``item.stash`` key: the path of the cassette the ``cassette`` fixture opened."""
 
 _UNSAFE = re.compile(r"[^\w.\-\[\]]+")
+# Where other tools keep the same test's recording under another name: pytest-recording
+# with ``serializer: json`` writes ``<test>.json`` (its YAML files already share our name).
+FOREIGN_SUFFIXES = (".json",)
 _MAX_NAME = 120
 
 
@@ -45,6 +48,34 @@ def cassette_path(item: pytest.Item, cassette: str | None) -> Path:
         if relative.suffix not in (".yaml", ".yml"):
             relative = relative.with_name(relative.name + ".yaml")
     return relative if relative.is_absolute() else base / relative
+
+
+def recorded_cassette(path: Path, item: pytest.Item | None = None) -> Path:
+    """The file that holds the recording meant for ``path``: ``path``, or what pytest-recording named it.
+
+    pytest-recording writes ``<test>.json`` with ``serializer: json``, and spells
+    some parametrized ids differently (``test_x[a b].yaml``, where streamtest
+    writes ``test_x[a_b].yaml``); pass the ``item`` of a test whose cassette has
+    its default name to look for that spelling too. ``path`` itself when none
+    exists (a recording goes there). A ``--record`` always writes ``path`` in
+    streamtest's format, and the other file goes.
+    """
+    if path.exists():
+        return path
+    stems = [path.stem]
+    if item is not None and (theirs := _pytest_recording_name(item)) != path.stem:
+        stems.append(theirs)
+    candidates = [path.with_name(stem + suffix) for stem in stems for suffix in (path.suffix, *FOREIGN_SUFFIXES)]
+    return next((candidate for candidate in candidates if candidate.is_file()), path)
+
+
+def _pytest_recording_name(item: pytest.Item) -> str:
+    """pytest-recording's ``get_default_cassette_name``: ``Class.test[id]`` with ``<>?%*:|"'/\\`` as ``-``."""
+    cls = getattr(item, "cls", None)
+    name = f"{cls.__name__}.{item.name}" if cls is not None else item.name
+    for char in "<>?%*:|\"'/\\":
+        name = name.replace(char, "-")
+    return name
 
 
 def resolved_cassette_path(item: pytest.Item) -> Path:

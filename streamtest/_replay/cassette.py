@@ -20,7 +20,9 @@ import contextlib
 import functools
 import importlib.util
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from streamtest._cassette.format import dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
 from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._cassette.stamp import now_stamp, parse_stamp, recorded_at_path
 from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
@@ -120,8 +123,11 @@ class Cassette:
         pace: str | float | Pace | None = None,
         faults: Fault | Iterable[Fault] = (),
         verifying: bool = False,
+        replaces: Path | None = None,
     ) -> None:
         self.path = path
+        self.replaces = replaces
+        """Another tool's file this recording supersedes (pytest-recording's ``<test>.json``): removed once it is written."""
         self.upstream = upstream
         self.recording = recording
         self.verifying = verifying and not recording
@@ -140,6 +146,8 @@ class Cassette:
         self._live: list[tuple[int, dict[str, Any]]] = []  # verify: (recorded index, live response)
         self._matched: dict[int, int] = {}  # verify: id(request) -> recorded index
         self._stack: contextlib.ExitStack | None = None
+        self.recording_started = time.perf_counter()
+        self._recorded_at: str | None = None
         self._vcr = _VcrCassette(
             str(path) if path else "<generated streams>",
             record_mode="all" if recording else "none",
@@ -160,6 +168,9 @@ class Cassette:
         if self._stack is not None:
             raise UsageError(f"cassette {self.path} is already active")
         stack = contextlib.ExitStack()
+        if self.recording:
+            self.recording_started = time.perf_counter()
+            self._recorded_at = now_stamp()
         for patcher in CassettePatcherBuilder(self._vcr).build():
             stack.enter_context(patcher)
         if self._block_network:
@@ -205,7 +216,7 @@ class Cassette:
         """Write the cassette atomically, refusing if the leak guard finds a credential."""
         if self.path is None:
             return
-        text = dump(self._vcr.requests, self._vcr.responses)
+        text = dump(self._vcr.requests, self._vcr.responses, recorded_at=self._recorded_at)
         if leaks := find_leaks(text, self.policy):
             raise SecretLeakError(
                 f"refused to write {self.path}: it would contain {', '.join(leaks)}. Nothing was written. "
@@ -213,6 +224,8 @@ class Cassette:
                 "from the prompt."
             )
         atomic_write(self.path, text)
+        if self.replaces is not None and self.replaces != self.path:
+            self.replaces.unlink(missing_ok=True)
 
     def __enter__(self) -> Cassette:
         return self.start()
@@ -231,6 +244,13 @@ class Cassette:
         with self._lock:
             data = list(self._vcr.data)
         return interactions_of([r for r, _ in data], [r for _, r in data])
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        """When this cassette was recorded (while recording: when it started); ``None`` when the file does not say."""
+        if self._recorded_at is not None:
+            return parse_stamp(self._recorded_at)
+        return recorded_at_path(self.path) if self.path is not None and not self.recording else None
 
     @property
     def play_count(self) -> int:
@@ -360,12 +380,14 @@ def open_cassette(
     upstream: str | None = None,
     pace: str | float | Pace | None = None,
     faults: Fault | Iterable[Fault] = (),
+    replaces: Path | None = None,
 ) -> Cassette:
     """Load (replay, verify) or create (record) the cassette at ``path``, not yet started.
 
     ``upstream``: while recording or verifying, where requests for api.openai.com
     really go. With ``faults`` the cassette always replays: faults are injected
     into a recording, so whatever ``record`` says, nothing is recorded or sent.
+    ``replaces``: another tool's recording of the same test, removed once the new one is written.
     """
     mode = RecordMode.parse(record)
     planned = by_call(faults)
@@ -373,7 +395,7 @@ def open_cassette(
     hint = rerecord_hint or "pytest --record"
     recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists()))
     if recording:
-        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream)
+        return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream, replaces=replaces)
     if not path.exists():
         raise CassetteNotFoundError(path)
     requests, responses = load_path(path)

@@ -38,6 +38,10 @@ class Deck(Protocol):
     def upstream(self) -> str | None:
         """While recording: the local server that stands in for provider hosts, if any."""
 
+    @property
+    def recording_started(self) -> float:
+        """``time.perf_counter()`` when the cassette started recording: each interaction's ``started`` counts from it."""
+
     def replay_response(self, request: Request) -> dict[str, Any]:
         """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
 
@@ -109,6 +113,7 @@ class Tape:
         if error is not None:
             kind = type(error)
             response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
+        response["started"] = self._started - self._deck.recording_started
         self._deck.add_recording(self._request, response)
 
 
