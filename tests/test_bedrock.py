@@ -27,7 +27,8 @@ from langchain_core.tools import tool
 
 from streamtest import play, use_cassette
 from streamtest._cassette.eventstream_codec import decode_frames, encode_frames
-from streamtest._cassette.format import dump, load_path
+from streamtest._cassette.format import load_path
+from streamtest._cli.lint import canonical_form
 from streamtest._replay.aws import _credential_endpoint
 from streamtest._wire.base import Usage
 from streamtest._wire.bedrock import BEDROCK
@@ -283,7 +284,7 @@ def test_record_live_through_botocore_then_replay_elsewhere(tmp_path: Path, monk
     text = path.read_text()
     for secret in (*CREDENTIALS.values(), "AWS4-HMAC-SHA256", "x-amz-date", "amz-sdk-invocation-id", "!!binary"):
         assert secret.lower() not in text.lower(), secret
-    assert '"event":"contentBlockDelta"' in text and dump(*load_path(path)) == text
+    assert '"event":"contentBlockDelta"' in text and canonical_form(text, path) == text
     assert requests[0].path == STREAM_PATH
 
     client = boto3.client(

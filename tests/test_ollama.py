@@ -21,6 +21,7 @@ from langchain_ollama import ChatOllama
 
 from streamtest import play, use_cassette
 from streamtest._cassette.format import dump, load, load_path
+from streamtest._cli.lint import canonical_form
 from streamtest._wire.base import Usage
 from streamtest._wire.ndjson import LineSplitter, split_lines
 from streamtest._wire.ollama import OLLAMA
@@ -224,7 +225,7 @@ def test_record_live_through_httpx_then_replay(tmp_path: Path, monkeypatch: pyte
     assert [r["chunks"] for r in responses] == [TEXT, TEXT], "two lines in one network read are two events"
     offsets = responses[0]["offsets"]
     assert offsets == sorted(offsets) and offsets[-1] - offsets[0] >= 0.05
-    assert "ndjson:" in path.read_text() and dump(*load_path(path)) == path.read_text()
+    assert "ndjson:" in path.read_text() and canonical_form(path.read_text(), path) == path.read_text()
 
     with use_cassette(path) as cassette, httpx_chunks(monkeypatch) as served:
         replayed = _tokens(ollama.Client().chat(model=MODEL, messages=PROMPT, stream=True))
