@@ -81,6 +81,28 @@ def _absent_libraries() -> tuple[str, ...]:
     return tuple(group for group, module in _PATCHER_MODULES.items() if importlib.util.find_spec(module) is None)
 
 
+class _VcrBookkeeping(_VcrCassette):  # type: ignore[misc]  # vcrpy ships no type hints
+    """vcrpy's cassette, telling ours when one of vcrpy's own stubs finds no recorded match.
+
+    requests, urllib3, aiohttp, tornado (every library vcrpy patches but httpx,
+    which goes through our transport) raise vcrpy's
+    ``CannotOverwriteExistingCassetteException`` during replay, and an
+    application may swallow it. They call ``filter_request`` only on the way
+    to that raise (``if cassette.write_protected and
+    cassette.filter_request(request): raise ...``), so that is where the
+    mismatch is noted, to fail the test at the end as an httpx mismatch does.
+    """
+
+    def __init__(self, *args: Any, on_unmatched: Callable[[Request], object], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_unmatched = on_unmatched
+
+    def filter_request(self, request: Request) -> Any:
+        filtered = super().filter_request(request)
+        if filtered and self.write_protected:
+            self._on_unmatched(request)
+        return filtered
+
 
 class Cassette:
     """The cassette a test runs under: its file, its mode, what it recorded and replayed.
@@ -112,8 +134,9 @@ class Cassette:
         self._lock = threading.Lock()
         self._mismatches: list[str] = []
         self._stack: contextlib.ExitStack | None = None
-        self._vcr = _VcrCassette(
+        self._vcr = _VcrBookkeeping(
             str(path) if path else "<generated streams>",
+            on_unmatched=self._unmatched,
             record_mode="all" if recording else "none",
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
@@ -148,8 +171,9 @@ class Cassette:
         """End of a successful test: write what was recorded, or check all was replayed.
 
         A mismatch is raised again here even if the code under test caught it
-        (a broad ``except`` in a node, a retry wrapper): the test must not pass
-        on a request the cassette could not answer.
+        (a broad ``except`` in a node, a retry wrapper, an app swallowing
+        vcrpy's ``CannotOverwriteExistingCassetteException``): the test must
+        not pass on a request the cassette could not answer.
         """
         if self._mismatches:
             raise ReplayMismatchError(self._mismatches[0])
@@ -217,7 +241,12 @@ class Cassette:
         """The recorded response for ``request``; a mismatch is kept (to fail the test) and raised."""
         with self._lock:
             if self._vcr.can_play_response_for(request):
-                return self._vcr.play_response(request)
+                return self._vcr.play_response(request)  # type: ignore[no-any-return]
+        raise ReplayMismatchError(self._unmatched(request))
+
+    def _unmatched(self, request: Request) -> str:
+        """Keep (to fail the test at :meth:`finish`) and return the message for a request nothing matched."""
+        with self._lock:
             recorded = [scrub_request(r, self.policy) for r in self._vcr.requests]
             played = [self._vcr.play_counts[i] > 0 for i in range(len(recorded))]
             message = describe_mismatch(
@@ -229,7 +258,7 @@ class Cassette:
                 match_on=self._match_on,
             )
             self._mismatches.append(message)
-        raise ReplayMismatchError(message)
+        return message
 
     def add_recording(self, request: Request, response: dict[str, Any]) -> None:
         """Keep one interaction the transport recorded (written by :meth:`save`)."""
