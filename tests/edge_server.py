@@ -45,7 +45,7 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
             state.connections.append(self.path)
             length = int(self.headers.get("content-length", 0))
             state.bodies.append(self.rfile.read(length))
-            route = state.routes.get(self.path, Route(status=404, chunks=[b'{"error":"no route"}']))
+            route = state.routes.get(self.path.split("?")[0], Route(status=404, chunks=[b'{"error":"no route"}']))
             self.send_response(route.status)
             for name, value in route.headers:
                 self.send_header(name, value)

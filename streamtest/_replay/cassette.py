@@ -27,15 +27,14 @@ from vcr.cassette import Cassette as _VcrCassette
 from vcr.patch import CassettePatcherBuilder
 from vcr.request import Request
 
-from streamtest._cassette.files import atomic_write
-from streamtest._cassette.format import dump, load_path, sse_response
+from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.format import body_bytes, dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
-from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._cassette.scrub import ScrubPolicy, scrub_request, scrub_response
 from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
-    SecretLeakError,
     UnplayedInteractionsError,
     UsageError,
 )
@@ -167,19 +166,22 @@ class Cassette:
         if stack is not None:
             stack.close()
 
-    def finish(self, *, fail_on_unplayed: bool = True) -> None:
+    def finish(self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = ()) -> None:
         """End of a successful test: write what was recorded, or check all was replayed.
 
         A mismatch is raised again here even if the code under test caught it
         (a broad ``except`` in a node, a retry wrapper, an app swallowing
         vcrpy's ``CannotOverwriteExistingCassetteException``): the test must
-        not pass on a request the cassette could not answer.
+        not pass on a request the cassette could not answer. ``also_write``
+        (the test's golden transcripts) is written with the cassette, through
+        the same leak guard: all files or none.
         """
         if self._mismatches:
             raise ReplayMismatchError(self._mismatches[0])
         if self.recording:
-            self.save()
-        elif unplayed := self.unplayed:
+            self.save(also_write)
+            return
+        if unplayed := self.unplayed:
             message = (
                 f"{len(unplayed)} of {len(self)} recorded interaction(s) in {self.path} were never replayed "
                 f"(#{', #'.join(map(str, unplayed))}): the code made fewer LLM calls than were recorded. "
@@ -190,19 +192,27 @@ class Cassette:
             import warnings
 
             warnings.warn(message, stacklevel=2)
+        if also_write:
+            write_guarded(also_write, self.policy)
 
-    def save(self) -> None:
-        """Write the cassette atomically, refusing if the leak guard finds a credential."""
+    def save(self, also_write: Sequence[PendingFile] = ()) -> None:
+        """Write the cassette (and ``also_write``) atomically, none of it if the leak guard finds a credential."""
+        files = list(also_write)
+        if self.path is not None:
+            files.insert(0, self.pending_file())
+        write_guarded(files, self.policy)
+
+    def pending_file(self) -> PendingFile:
+        """The cassette as it would be written now, with each request and response as a part the guard reads."""
         if self.path is None:
-            return
-        text = dump(self._vcr.requests, self._vcr.responses)
-        if leaks := find_leaks(text, self.policy):
-            raise SecretLeakError(
-                f"refused to write {self.path}: it would contain {', '.join(leaks)}. Nothing was written. "
-                "Drop the header with the streamtest_drop_request_headers ini key, or remove the value "
-                "from the prompt."
-            )
-        atomic_write(self.path, text)
+            raise UsageError("a cassette of generated streams has no file to write")
+        with self._lock:
+            data = list(self._vcr.data)
+        parts: list[tuple[str, str]] = []
+        for number, (request, response) in enumerate(data, 1):
+            parts.append((f"request {number}", _request_text(request)))
+            parts.append((f"response {number}", _response_text(response)))
+        return PendingFile(self.path, dump([r for r, _ in data], [r for _, r in data]), tuple(parts))
 
     def __enter__(self) -> Cassette:
         return self.start()
@@ -321,6 +331,18 @@ def use_cassette(
     with cassette:
         yield cassette
     cassette.finish(fail_on_unplayed=fail_on_unplayed)
+
+
+def _request_text(request: Request) -> str:
+    body = request.body_bytes if isinstance(request.body_bytes, bytes) else b""
+    headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    return f"{request.method} {request.uri}\n{headers}\n{body.decode('utf-8', 'replace')}"
+
+
+def _response_text(response: dict[str, Any]) -> str:
+    headers = "\n".join(f"{name}: {value}" for name, value in response.get("headers", {}).items())
+    error = response.get("stream_error") or {}
+    return f"{headers}\n{body_bytes(response).decode('utf-8', 'replace')}\n{error.get('message', '')}"
 
 
 def _as_response(stream: Any) -> dict[str, Any]:
