@@ -170,6 +170,35 @@ def test_a_gzip_stream_is_stored_as_timed_readable_events_and_replays_what_the_a
         assert _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True)) == recorded_tokens == ["Why", " was", " the", " cat"]
 
 
+def test_play_takes_a_raw_sse_body_as_bytes_or_str() -> None:
+    events = chat_chunks(["Why", " was"])
+    for body in (b"".join(events), b"".join(events).decode()):
+        with play(body) as cassette:
+            tokens = _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True))
+        assert tokens == ["Why", " was"]
+        assert cassette.interactions[0].chunks == tuple(events)  # split into events, one chunk each
+
+
+@pytest.mark.parametrize(
+    ("stream", "got"),
+    [
+        (42, "got int: 42"),
+        (None, "got NoneType"),
+        ([b"data: {}\n\n", 3], "got a list holding a int (3)"),
+        (["data: {}\n\n"], "got a list holding a str ('data: {}\\n\\n'): encode each event"),
+        ({"chunks": [b"x"]}, "got a dict without 'status'"),
+    ],
+)
+def test_play_says_what_it_accepts(stream: object, got: str) -> None:
+    from streamtest import UsageError
+
+    with pytest.raises(UsageError) as caught, play(stream):
+        pass
+    message = str(caught.value)
+    assert message.startswith("play() takes, per request: a raw SSE body (bytes or str), a list of SSE event chunks")
+    assert got in message
+
+
 def test_recording_passes_each_event_through_as_it_arrives(tmp_path: Path) -> None:
     """The application sees the first token long before the stream ends (vcrpy alone buffers it all)."""
     route = Route(chunks=chat_chunks(["a", "b", "c", "d", "e"]), delay=0.15)

@@ -18,7 +18,7 @@ import contextlib
 import functools
 import importlib.util
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from streamtest._exceptions import (
 )
 from streamtest._replay.network import blocked_network
 from streamtest._replay.transport import transport_patches
+from streamtest._wire.sse import split_events
 
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
 
@@ -345,22 +346,45 @@ def _response_text(response: dict[str, Any]) -> str:
     return f"{headers}\n{body_bytes(response).decode('utf-8', 'replace')}\n{error.get('message', '')}"
 
 
+_PLAY_ACCEPTS = (
+    "play() takes, per request: a raw SSE body (bytes or str), a list of SSE event chunks (bytes, one "
+    "event each), a generated stream (what streamtest.strategies makes: it has .chunks), or a response dict"
+)
+
+
 def _as_response(stream: Any) -> dict[str, Any]:
-    if isinstance(stream, dict) and "status" in stream:
-        return stream
+    """One ``play()`` argument as a response dict; anything else is a ``UsageError`` saying what is accepted."""
+    if isinstance(stream, dict):
+        if "status" in stream:
+            return stream
+        raise UsageError(f"{_PLAY_ACCEPTS}; got a dict without 'status': {stream!r:.80}")
+    if isinstance(stream, str):
+        stream = stream.encode("utf-8")
+    if isinstance(stream, bytes | bytearray | memoryview):
+        return sse_response(split_events(bytes(stream)))
     chunks = getattr(stream, "chunks", stream)
-    if isinstance(chunks, bytes | str):
-        raise UsageError(f"play() takes sequences of SSE event chunks, not a single {type(chunks).__name__}: {chunks!r:.60}")
-    return sse_response(chunks)
+    if isinstance(chunks, Iterable) and not isinstance(chunks, str | bytes):
+        chunks = list(chunks)
+        odd = next((c for c in chunks if not isinstance(c, bytes | bytearray)), None)
+        if odd is None:
+            return sse_response(chunks)
+        hint = (
+            ": encode each event (b'data: ...\\n\\n'), or pass the whole body as one str"
+            if isinstance(odd, str)
+            else ""
+        )
+        raise UsageError(f"{_PLAY_ACCEPTS}; got a list holding a {type(odd).__name__} ({odd!r:.60}){hint}")
+    raise UsageError(f"{_PLAY_ACCEPTS}; got {type(stream).__name__}: {stream!r:.60}")
 
 
 @contextlib.contextmanager
 def play(*streams: Any) -> Iterator[Cassette]:
     """Serve ``streams`` to the next HTTP requests, in order, through the replay path.
 
-    Each stream is a sequence of SSE chunks (``bytes``, one event each), an
-    object with a ``chunks`` attribute (what ``streamtest.strategies`` makes),
-    or a response dict. Requests match in order whatever their body: a
+    Each stream is a raw SSE body (``bytes`` or ``str``: split into events
+    here, one chunk each), a sequence of SSE chunks (``bytes``, one event
+    each), an object with a ``chunks`` attribute (what
+    ``streamtest.strategies`` makes), or a response dict. Requests match in order whatever their body: a
     generated stream is a cassette nobody recorded. Concurrent requests (a
     fan-out graph) therefore get the streams in the order they reach the
     transport, which varies; replay a cassette (matched by body) for those.
