@@ -170,7 +170,8 @@ def test_no_planted_credential_reaches_any_written_file(pytester: pytest.Pyteste
     result = pytester.runpytest("--record", "-p", "no:cacheprovider")
     refused = 2 + len(IN_PROMPT) + 2
     result.assert_outcomes(passed=1, failed=refused)
-    assert result.stdout.str().count("SecretLeakError: refused to write") == refused
+    refusals = [line for line in result.outlines if line.startswith("E ") and "SecretLeakError: refused to write" in line]
+    assert len(refusals) == refused
 
     written = {p for p, mtime in _snapshot(pytester.path).items() if before.get(p) != mtime}
     cassettes = pytester.path / "cassettes" / "test_app"
@@ -191,9 +192,11 @@ def test_no_planted_credential_reaches_any_written_file(pytester: pytest.Pyteste
     # The golden transcript was refused with the cassette, and says so.
     assert "test_golden_only.transcript.yaml: the value of $GOOGLE_API_KEY in the golden transcript" in stdout
     # A value only the server sent back is not blamed on the prompt.
-    echo = next(block for block in stdout.split("SecretLeakError: ") if "test_echoed_by_the_server.yaml" in block.split("\n")[0])
-    echo = echo.split("\n\n")[0]
+    start = next(i for i, line in enumerate(result.outlines) if line in refusals and "test_echoed_by_the_server.yaml" in line)
+    end = next(i for i in range(start, len(result.outlines)) if not result.outlines[i].startswith("E "))
+    echo = "\n".join(result.outlines[start:end])  # the whole refusal message, one "E" line each
     assert "in response 1" in echo and "in request 1" not in echo and "prompt" not in echo
+    assert "the server sent it back" in echo
 
     # The scrubbed recording replays: the live requests, secrets and all, are scrubbed before matching.
     replay = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_scrubbed")
