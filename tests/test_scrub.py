@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from vcr.request import Request
 
 from streamtest._cassette.scrub import (
@@ -264,3 +266,30 @@ def test_leaks_are_located_in_the_part_that_holds_them() -> None:
     leaks = locate_leaks([("request 1", 'say "Hunter2!x"')], ScrubPolicy(), {"DB_PASS": '"Hunter2!x"'}, whole='say \\"Hunter2!x\\"')
     assert leaks == [Leak("the value of $DB_PASS", "request 1")]
     assert locate_leaks([], ScrubPolicy(), {}, whole="sk-proj-abcdefghijklmnop0123456789") == [Leak("an OpenAI-style key (sk-...)", "the file")]
+
+
+_json_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+_keys = st.sampled_from(["model", "content", "api_key", "Password", "x-api-key", "db_password", "token", "logprob", "items", "max_tokens"])
+_json_values = st.recursive(_json_leaves, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=5), max_leaves=25)
+
+
+@given(_json_values)
+def test_scrubbing_any_json_leaves_no_credential_field_and_is_idempotent(value: object) -> None:
+    policy = ScrubPolicy()
+    clean, changed = scrub_json(value, policy)
+    again, changed_again = scrub_json(clean, policy)
+    assert again == clean and not changed_again
+
+    def check(node: object) -> None:
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if policy.is_credential_field(key) and not (key == "token" and "logprob" in node):
+                    assert item in (None, "", PLACEHOLDER)
+                else:
+                    check(item)
+        elif isinstance(node, list):
+            for item in node:
+                check(item)
+
+    check(clean)
+    assert changed == (clean != value)
