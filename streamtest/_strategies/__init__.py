@@ -17,6 +17,8 @@ Layers, each usable alone, each in its own module::
     _responses       responses_streams(text)         a whole /v1/responses SSE body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
+    _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
+                                                     (streamtest._replay.faults)
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
+from streamtest._strategies._faults import fault_plans, faults
 from streamtest._strategies._rechunk import rechunkings
 from streamtest._strategies._responses import responses_streams
 from streamtest._strategies._sse_variations import sse_variations
@@ -47,6 +50,8 @@ __all__ = [
     "Usage",
     "chat_completion_streams",
     "chunkings",
+    "fault_plans",
+    "faults",
     "json_objects",
     "rechunkings",
     "responses_streams",
