@@ -429,3 +429,18 @@ def test_verify_sends_live_through_botocore_and_reports_a_changed_shape(tmp_path
             with use_cassette(path, record="verify"):
                 _texts(_client(edge.url).converse_stream(modelId=MODEL, messages=MESSAGES)["stream"])
         assert edge.connections == [STREAM_PATH]
+
+
+def test_credential_fields_in_frame_payloads_are_scrubbed_frame_by_frame() -> None:
+    from streamtest._cassette.scrub import ScrubPolicy, scrub_response
+
+    frames = [
+        TEXT[0],
+        _event("metadata", {"usage": {"inputTokens": 1}, "access_token": "ya29.not-a-real-token-0123456789"}),
+        TEXT[-1],
+    ]
+    clean = scrub_response(_served(frames) | {"offsets": None}, ScrubPolicy())
+    assert clean["chunks"][0] == frames[0] and clean["chunks"][2] == frames[2]
+    headers, payload = decode_frame(clean["chunks"][1])  # type: ignore[misc]
+    assert headers == event_headers("metadata") and b"ya29" not in payload
+    assert b"".join(clean["chunks"]) == clean["body"]["string"]

@@ -292,3 +292,13 @@ def test_async_client_records_live_through_httpx_too(tmp_path: Path) -> None:
     assert load_path(path)[1][0]["chunks"] == TEXT
     with use_cassette(path):
         assert asyncio.run(tokens(None)) == live == ["Why", " did", " the", " cat", " sit", " there", "?"]
+
+
+def test_credential_fields_in_lines_are_scrubbed_line_by_line() -> None:
+    from streamtest._cassette.scrub import ScrubPolicy, scrub_response
+
+    lines = [_say("Hi"), b'{"model":"m","api_key":"sk-live-0123456789abcdefghij","done":false}\n', DONE]
+    clean = scrub_response(_served(lines) | {"offsets": None}, ScrubPolicy())
+    assert clean["chunks"][0] == lines[0] and clean["chunks"][2] == DONE, "lines without credentials stay byte for byte"
+    assert b"sk-live" not in clean["chunks"][1] and clean["chunks"][1].endswith(b"\n")
+    assert b"".join(clean["chunks"]) == clean["body"]["string"]

@@ -128,7 +128,11 @@ def _check_chat(payloads: Sequence[dict[str, Any]]) -> None:
 
 
 def _check_responses(payloads: Sequence[dict[str, Any]]) -> None:
-    """Re-chunking a responses stream re-cuts one content part."""
+    """Re-chunking a responses stream re-cuts one content part, without logprobs."""
+    for payload in payloads:
+        if payload.get("type") == "response.output_text.delta" and payload.get("logprobs"):
+            # Each delta's logprobs cover its own tokens; a re-cut delta cannot say which are its.
+            raise UsageError("recorded responses stream carries logprobs, which cannot follow other cuts")
     parts = {
         (payload.get("item_id"), payload.get("content_index"))
         for payload in payloads
