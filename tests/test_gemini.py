@@ -32,7 +32,7 @@ from tests.edge_server import Route, edge_server
 
 MODEL = "gemini-2.5-flash"
 KEY = "not-a-real-google-key"
-STREAM_PATH = f"/v1/models/{MODEL}:streamGenerateContent?alt=sse"
+STREAM_PATH = f"/v1/models/{MODEL}:streamGenerateContent"  # the edge server routes by path, without ?alt=sse
 
 
 def _sse(payloads: list[dict[str, Any]], eol: str = "\r\n") -> list[bytes]:
