@@ -17,6 +17,7 @@ Layers, each usable alone, each in its own module::
     _responses       responses_streams(text)         a whole /v1/responses SSE body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
+    _agent           agent_loops(turns, answer)      one stream per model call of a tool-calling agent
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
@@ -32,6 +33,7 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 
 from __future__ import annotations
 
+from streamtest._strategies._agent import AgentLoop, agent_loops
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
 from streamtest._strategies._rechunk import rechunkings
@@ -41,10 +43,12 @@ from streamtest._strategies._tool_calls import json_objects, tool_calls
 from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
 
 __all__ = [
+    "AgentLoop",
     "Chunking",
     "GeneratedStream",
     "ToolCall",
     "Usage",
+    "agent_loops",
     "chat_completion_streams",
     "chunkings",
     "json_objects",

@@ -7,11 +7,14 @@ are replayed byte for byte from a cassette:
   ``checkpoint_ns`` (``"call_model:6ddc5f0f-..."``),
 - message ids (``"lc_run--<uuid7>"``, or a bare uuid4 that LangGraph assigns to a
   message that had none), run ids, checkpoint ids, and timestamps,
+- tool-call ids, which the provider draws at random on every recording
+  (``"call_abc..."``; found by key: ``tool_call_id``, ``call_id``, and the ``id`` of a
+  tool call, tool-call chunk or function-call block),
 - keys whose value (or presence) depends on the installed versions rather than on
   the graph: ``lc_versions`` and ``ls_integration``.
 
 A :class:`Normalizer` replaces them with placeholders numbered by *first
-appearance*: ``"call_model:<task:1>"``, ``"<msg:2>"``, ``"<id:3>"``, ``"<timestamp>"``;
+appearance*: ``"call_model:<task:1>"``, ``"<msg:2>"``, ``"<call:1>"``, ``"<id:3>"``, ``"<timestamp>"``;
 the volatile keys are dropped. The same raw value always gets the same placeholder
 within one normalizer, so structure survives (two events of one call still share
 ``<msg:1>``). Numbering by first appearance is only reproducible if the values are
@@ -46,7 +49,11 @@ _TIMESTAMP_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
 _ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
-_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|id):\d+>")
+_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|call|id):\d+>")
+_TOOL_CALL_ID_KEYS = frozenset({"tool_call_id", "call_id"})
+# Dicts whose "id" is a tool-call id: LangChain's tool calls and chunks, OpenAI's
+# chat tool calls (``type: function``) and Responses function-call items.
+_TOOL_CALL_TYPES = frozenset({"tool_call", "tool_call_chunk", "invalid_tool_call", "function", "function_call"})
 
 
 class Normalizer:
@@ -78,6 +85,10 @@ class Normalizer:
     def message_id(self, raw: str | None) -> str | None:
         """A message id (``lc_run--<uuid>``, a uuid, anything) -> ``"<msg:N>"``."""
         return None if raw is None else self._placeholder("msg", raw)
+
+    def tool_call_id(self, raw: str | None) -> str | None:
+        """A tool-call id (``"call_abc..."``, any shape) -> ``"<call:N>"``."""
+        return None if raw is None else self._placeholder("call", raw)
 
     def checkpoint_ns(self, raw: str) -> str:
         """``"parent:<id>|child:<id>"`` -> ``"parent:<task:1>|child:<task:2>"``.
@@ -136,10 +147,14 @@ class Normalizer:
             return [self._walk(item) for item in plain]
         if isinstance(plain, dict):
             out: dict[str, Any] = {}
+            kind = plain.get("type")
+            is_call = isinstance(kind, str) and kind in _TOOL_CALL_TYPES
             for key, value in plain.items():
                 if key in self.drop_keys:
                     continue
-                if key in _CHECKPOINT_NS_KEYS and isinstance(value, str):
+                if isinstance(value, str) and (key in _TOOL_CALL_ID_KEYS or (is_call and key == "id")):
+                    out[key] = self._placeholder("call", value)
+                elif key in _CHECKPOINT_NS_KEYS and isinstance(value, str):
                     out[self.text(key)] = self.checkpoint_ns(value)
                 else:
                     out[self.text(key)] = self._walk(value)
