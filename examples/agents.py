@@ -15,7 +15,11 @@ default ``tool_choice``, as apps do; ``OPENAI_API_KEY`` (and, if you set it,
 - ``approval_graph``: the hand-built loop with a checkpointer, whose
   ``get_weather`` asks a human first with ``interrupt()``; resume it with
   ``Command(resume=True)`` (or ``False`` to refuse);
-- ``reasoning_model``: a model that asks for reasoning (``reasoning_effort``).
+- ``reasoning_graph``: one node streams a reasoning model's answer with the raw
+  ``openai`` client (``reasoning_effort="low"``) and hands its reasoning deltas
+  (``delta.reasoning_content``, as DeepSeek, vLLM and llama.cpp send them) and
+  its answer deltas to the stream writer, tagged ``reasoning`` and ``answer``.
+  (``ChatOpenAI`` targets OpenAI's own API and drops ``reasoning_content``.)
 
 Every call sends ``temperature=0`` and a small ``max_tokens``, so recordings
 are short and repeatable.
@@ -34,7 +38,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode, tools_condition
-from langgraph.types import interrupt
+from langgraph.types import StreamWriter, interrupt
+from openai import OpenAI
 
 __all__ = [
     "MAX_TOKENS",
@@ -44,7 +49,7 @@ __all__ = [
     "get_time",
     "get_weather",
     "model",
-    "reasoning_model",
+    "reasoning_graph",
     "responses_model",
     "tool_graph",
     "weather_agent",
@@ -74,7 +79,6 @@ TOOLS = [get_weather, get_time]
 
 model = ChatOpenAI(model="gpt-4o-mini", temperature=0, max_tokens=MAX_TOKENS)
 responses_model = ChatOpenAI(model="gpt-4o-mini", temperature=0, max_tokens=MAX_TOKENS, use_responses_api=True)
-reasoning_model = ChatOpenAI(model="o4-mini", max_tokens=MAX_TOKENS, reasoning_effort="low")
 
 weather_agent = create_agent(model, TOOLS, system_prompt="You are a helpful weather assistant.")
 weather_agent_responses = create_agent(responses_model, TOOLS, system_prompt="You are a helpful weather assistant.")
@@ -126,3 +130,40 @@ def get_weather_approved(city: str) -> str:
 
 
 approval_graph = _loop(ToolNode([get_weather_approved, get_time])).compile(checkpointer=InMemorySaver())
+
+
+# --- Reasoning, streamed by hand ----------------------------------------------------------
+
+client = OpenAI()
+
+
+class Question(TypedDict, total=False):
+    question: str
+    reasoning: str
+    answer: str
+
+
+def think(state: Question, writer: StreamWriter) -> Question:
+    stream = client.chat.completions.create(
+        model="o4-mini",
+        messages=[{"role": "user", "content": state["question"]}],
+        reasoning_effort="low",
+        max_completion_tokens=MAX_TOKENS,
+        stream=True,
+    )
+    reasoning, answer = [], []
+    for chunk in stream:
+        if not chunk.choices:
+            continue
+        delta = chunk.choices[0].delta
+        thought = getattr(delta, "reasoning_content", None)  # not in OpenAI's schema: an extra field
+        if thought:
+            reasoning.append(thought)
+            writer({"content": thought, "tags": ["reasoning"]})
+        if delta.content:
+            answer.append(delta.content)
+            writer({"content": delta.content, "tags": ["answer"]})
+    return {"reasoning": "".join(reasoning), "answer": "".join(answer)}
+
+
+reasoning_graph = StateGraph(Question).add_node(think).add_edge(START, "think").compile()

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from streamtest._exceptions import LocalServerError, UsageError
+from streamtest._server.template import CHAT_TEMPLATE
 
 if TYPE_CHECKING:
     from typing import Self
@@ -325,6 +326,10 @@ def _start_server(xllamacpp: Any, settings: tuple[str, int, int], *, verbose: bo
     params.cpuparams.n_threads = n_threads
     params.n_parallel = 1
     params.sampling.seed = SAMPLING_SEED
+    # The model's GGUF has no chat template; ours makes tool calls and reasoning parse
+    # (see streamtest._server.template). Thinking stays off unless a request turns it on.
+    params.chat_template = CHAT_TEMPLATE
+    params.enable_reasoning = 0
     if not verbose:
         params.verbosity = -1
     try:

@@ -9,7 +9,8 @@ are replayed byte for byte from a cassette:
   message that had none), run ids, checkpoint ids, and timestamps,
 - tool-call ids, which the provider draws at random on every recording
   (``"call_abc..."``; found by key: ``tool_call_id``, ``call_id``, and the ``id`` of a
-  tool call, tool-call chunk or function-call block),
+  tool call, tool-call chunk or function-call block), and the ids of the interrupts
+  under ``__interrupt__`` (a hash of the task's id),
 - keys whose value (or presence) depends on the installed versions rather than on
   the graph: ``lc_versions`` and ``ls_integration``.
 
@@ -49,7 +50,8 @@ _TIMESTAMP_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
 _ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
-_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|call|id):\d+>")
+_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|call|interrupt|id):\d+>")
+_INTERRUPT_KEY = "__interrupt__"
 _TOOL_CALL_ID_KEYS = frozenset({"tool_call_id", "call_id"})
 # Dicts whose "id" is a tool-call id: LangChain's tool calls and chunks, OpenAI's
 # chat tool calls (``type: function``) and Responses function-call items.
@@ -154,12 +156,19 @@ class Normalizer:
                     continue
                 if isinstance(value, str) and (key in _TOOL_CALL_ID_KEYS or (is_call and key == "id")):
                     out[key] = self._placeholder("call", value)
+                elif key == _INTERRUPT_KEY and isinstance(value, list):
+                    out[key] = [self._interrupt(item) for item in value]
                 elif key in _CHECKPOINT_NS_KEYS and isinstance(value, str):
                     out[self.text(key)] = self.checkpoint_ns(value)
                 else:
                     out[self.text(key)] = self._walk(value)
             return out
         return plain
+
+    def _interrupt(self, item: Any) -> Any:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            item = {**item, "id": self._placeholder("interrupt", item["id"])}
+        return self._walk(item)
 
 
 def to_plain(value: Any) -> Any:
