@@ -12,6 +12,8 @@ finish reasons, usage, reasoning), checks the graph's stream against it, and pin
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +27,10 @@ from examples.agents import (
     weather_agent,
     weather_agent_responses,
 )
-from streamtest import Cassette, capture, trajectory_of
+from streamtest import Cassette, StreamAssertionError, capture, play, trajectory_of
+from streamtest._cassette.format import load_path
 from streamtest._plugin.golden import GoldenTranscript
+from streamtest._replay.cassette import open_cassette
 from streamtest.assertions import tool_call
 
 ASK = {"messages": [{"role": "user", "content": QUESTION}]}
@@ -108,3 +112,39 @@ def test_reasoning_deltas_reach_their_own_lane(cassette: Cassette, golden_transc
     t.tagged("answer").assert_conserves(cassette.interactions)
     assert t.final_state["reasoning"] == interaction.reasoning and t.final_state["answer"] == interaction.text
     golden_transcript.check(t)
+
+
+# --------------------------------------------------------------------------- planted bugs on a recording
+
+
+def without_fragment(response: dict[str, Any], fragment: str) -> dict[str, Any]:
+    """The recorded response with the one event carrying the arguments fragment ``fragment`` taken out."""
+    marker = b'"arguments":' + json.dumps(fragment).encode() + b"}"
+    (kept_out,) = [i for i, chunk in enumerate(response["chunks"]) if marker in chunk]
+    chunks = [chunk for i, chunk in enumerate(response["chunks"]) if i != kept_out]
+    return {**response, "chunks": chunks, "offsets": None, "body": {"string": b"".join(chunks)}}
+
+
+def test_planted_dropped_fragment_of_a_recorded_tool_call_is_pointed_at() -> None:
+    """The recorded agent, served its recording minus the 'Paris' fragment: the call still parses (city ""),
+    the agent runs on, and the assertions say what was lost and where."""
+    path = Path(__file__).parent.parent / "fixtures" / "agent_react_chat.yaml"
+    _, responses = load_path(path)
+    recorded = open_cassette(path).interactions
+    with play(without_fragment(responses[0], "Paris"), responses[1]):
+        t = capture(weather_agent, ASK)
+    with pytest.raises(StreamAssertionError) as caught:
+        t.assert_tool_calls([tool_call("get_weather", city="Paris")])
+    assert str(caught.value).startswith("tool calls differ at call 1: argument 'city' is '', expected 'Paris'")
+    with pytest.raises(StreamAssertionError) as caught:
+        t.assert_conserves(recorded)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith(
+        "interaction 1 of 2 (model 'gpt-4o-mini', prompt 'What is the weather in Paris?'): tool call 1 (get_weather) "
+        "lost its arguments on the way: the fragments differ, in call 1 (messages, node 'model', tags [])"
+    )
+    sent = recorded[0].tool_calls[0].deltas
+    at = sent.index("Paris")
+    assert lines[1].startswith(f"first difference at fragment {at + 1} (provider sent 'Paris', graph streamed '\"}}')")
+    caret = lines[4].index("^")
+    assert lines[2][caret:].startswith("Paris|") and lines[3][caret:].startswith('"}|')
