@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["Frame", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
+__all__ = ["Frame", "ReadingBuilder", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,34 @@ class StreamReading:
         return tuple(
             ToolCall(name=entry["name"], arguments="".join(entry["pieces"]), id=entry["id"] or "", deltas=tuple(entry["pieces"]))
             for entry in calls.values()
+        )
+
+
+@dataclass
+class ReadingBuilder:
+    """What a format's :meth:`WireFormat.read` collects frame by frame, then freezes with :meth:`build`.
+
+    Later values win for ``usage``, ``finish_reason`` and ``model`` (providers
+    repeat or update them as the stream goes on); the rest accumulate in order.
+    """
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    fragments: list[ToolCallFragment] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+
+    def build(self) -> StreamReading:
+        return StreamReading(
+            text=tuple(self.text),
+            tool_call_fragments=tuple(self.fragments),
+            reasoning=tuple(self.reasoning),
+            usage=self.usage,
+            finish_reason=self.finish_reason,
+            errors=tuple(self.errors),
+            model=self.model,
         )
 
 

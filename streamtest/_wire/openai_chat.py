@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, StreamReading, ToolCallFragment, Usage, WireFormat
+from streamtest._wire.base import Frame, ReadingBuilder, StreamReading, ToolCallFragment, Usage, WireFormat
 
 __all__ = ["OPENAI_CHAT", "OpenAIChat", "describe_error", "openai_usage"]
 
@@ -62,51 +62,37 @@ class OpenAIChat(WireFormat):
         return any(isinstance(p, Mapping) and isinstance(p.get("choices"), list) for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
-        model: str | None = None
+        out = ReadingBuilder()
         for frame in frames:
             if frame.data == DONE:
                 continue
             payload = frame.json()
             if not isinstance(payload, Mapping):
                 if frame.event == "error":
-                    errors.append(frame.data)
+                    out.errors.append(frame.data)
                 continue
             if "error" in payload:
-                errors.append(describe_error(payload["error"]))
-            model = model or (payload["model"] if isinstance(payload.get("model"), str) else None)
-            usage = openai_usage(payload.get("usage")) or usage
+                out.errors.append(describe_error(payload["error"]))
+            out.model = out.model or (payload["model"] if isinstance(payload.get("model"), str) else None)
+            out.usage = openai_usage(payload.get("usage")) or out.usage
             choices = payload.get("choices")
             for choice in choices if isinstance(choices, list) else ():
                 if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
                     continue
-                finish = choice.get("finish_reason") or finish
+                out.finish_reason = choice.get("finish_reason") or out.finish_reason
                 delta = choice.get("delta")
                 if not isinstance(delta, Mapping):
                     continue
                 if isinstance(delta.get("content"), str):
-                    text.append(delta["content"])
+                    out.text.append(delta["content"])
                 for key in ("reasoning_content", "reasoning"):
                     if isinstance(delta.get(key), str):
-                        reasoning.append(delta[key])
+                        out.reasoning.append(delta[key])
                         break
                 for call in delta.get("tool_calls") or ():
                     if isinstance(call, Mapping):
-                        fragments.append(_fragment(call))
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-        )
+                        out.fragments.append(_fragment(call))
+        return out.build()
 
 
 def _fragment(call: Mapping[str, Any]) -> ToolCallFragment:

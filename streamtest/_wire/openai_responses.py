@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, StreamReading, ToolCallFragment, Usage, WireFormat
+from streamtest._wire.base import Frame, ReadingBuilder, StreamReading, ToolCallFragment, Usage, WireFormat
 from streamtest._wire.openai_chat import describe_error
 
 __all__ = ["OPENAI_RESPONSES", "OpenAIResponses", "responses_usage"]
@@ -52,49 +52,35 @@ class OpenAIResponses(WireFormat):
         return any(isinstance(p, Mapping) and str(p.get("type", "")).startswith("response.") for p in payloads)
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
-        text: list[str] = []
-        reasoning: list[str] = []
-        fragments: list[ToolCallFragment] = []
-        errors: list[str] = []
-        usage: Usage | None = None
-        finish: str | None = None
-        model: str | None = None
+        out = ReadingBuilder()
         for frame in frames:
             payload = frame.json()
             if not isinstance(payload, Mapping):
                 if frame.event == "error":
-                    errors.append(frame.data)
+                    out.errors.append(frame.data)
                 continue
             kind = payload.get("type", frame.event)
             delta = payload.get("delta")
             if kind == "response.output_text.delta" and isinstance(delta, str):
-                text.append(delta)
+                out.text.append(delta)
             elif kind in _REASONING and isinstance(delta, str):
-                reasoning.append(delta)
+                out.reasoning.append(delta)
             elif kind == "response.function_call_arguments.delta" and isinstance(delta, str):
-                fragments.append(ToolCallFragment(call=str(payload.get("item_id", "")), arguments=delta))
+                out.fragments.append(ToolCallFragment(call=str(payload.get("item_id", "")), arguments=delta))
             elif kind == "response.output_item.added" and isinstance(payload.get("item"), Mapping):
                 item = payload["item"]
                 if item.get("type") == "function_call":
-                    fragments.append(_header(item))
+                    out.fragments.append(_header(item))
             elif kind in _ENDINGS and isinstance(payload.get("response"), Mapping):
                 response = payload["response"]
-                usage = responses_usage(response.get("usage")) or usage
-                finish = _finish(response) or finish
-                model = response["model"] if isinstance(response.get("model"), str) else model
+                out.usage = responses_usage(response.get("usage")) or out.usage
+                out.finish_reason = _finish(response) or out.finish_reason
+                out.model = response["model"] if isinstance(response.get("model"), str) else out.model
                 if response.get("error"):
-                    errors.append(describe_error(response["error"]))
+                    out.errors.append(describe_error(response["error"]))
             elif kind == "error":
-                errors.append(describe_error(payload.get("error", payload)))
-        return StreamReading(
-            text=tuple(text),
-            tool_call_fragments=tuple(fragments),
-            reasoning=tuple(reasoning),
-            usage=usage,
-            finish_reason=finish,
-            errors=tuple(errors),
-            model=model,
-        )
+                out.errors.append(describe_error(payload.get("error", payload)))
+        return out.build()
 
 
 def _header(item: Mapping[str, Any]) -> ToolCallFragment:
