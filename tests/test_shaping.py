@@ -33,6 +33,8 @@ def test_a_tool_step_is_forced_into_exactly_one_streamed_call() -> None:
     assert shaped["stop"] == ["</tool_call>"]
     assert shaped["chat_template_kwargs"] == {"enable_thinking": False, "tool_example": True}
     assert shaped["max_completion_tokens"] == 40 and "max_tokens" not in shaped
+    assert shaped["temperature"] == 0.0  # greedy unless the app chose a temperature
+    assert shape_request("/v1/chat/completions", chat(USER, temperature=0.7))["temperature"] == 0.7
 
 
 def test_after_tool_results_the_model_answers_in_text_and_stops_at_the_next_turn() -> None:
@@ -40,7 +42,7 @@ def test_after_tool_results_the_model_answers_in_text_and_stops_at_the_next_turn
     assert step_kind("/v1/chat/completions", body) == "answer"
     shaped = shape_request("/v1/chat/completions", body)
     assert shaped["tool_choice"] == "none"
-    assert shaped["stop"] == ["END", "\n\nUser:", "\nUser:", "User:"]
+    assert shaped["stop"] == ["END", *shaping.TURN_STOPS] and "\nAssistant:" in shaped["stop"]
     assert shaped["chat_template_kwargs"] == {"tool_example": True, "enable_thinking": False}
     assert shaped["max_tokens"] == shaping.DEFAULT_MAX_TOKENS
     assert len(shaped["messages"]) == 3

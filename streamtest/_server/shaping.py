@@ -30,7 +30,8 @@ The body alone decides what kind of step a request is:
 
 Every step also gets a token ceiling (``max_tokens`` at most
 :data:`MAX_TOKENS_CEILING`, :data:`DEFAULT_MAX_TOKENS` when the app set none):
-a base model that misses its stop would otherwise run to the end of the context.
+a base model that misses its stop would otherwise run to the end of the context;
+and ``temperature: 0`` when the app set none (:data:`DEFAULT_TEMPERATURE`).
 
 Prototyped and measured in the agents research note (December 2026); each
 constant below says what it is for.
@@ -44,6 +45,7 @@ from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
+    "DEFAULT_TEMPERATURE",
     "END_OF_TURN_BIAS",
     "MAX_TOKENS_CEILING",
     "REASONING_BUDGET",
@@ -64,8 +66,11 @@ TOOL_CALL_END = "</tool_call>"
 END_OF_TURN_BIAS = {"1": 20, "106": 20}
 """Gemma's ``<eos>`` (1) and ``<end_of_turn>`` (106), +20: the turn ends once the grammar closed the call.
 Chat Completions and Responses only (llama.cpp's Anthropic converter drops ``logit_bias``)."""
-TURN_STOPS = ["\n\nUser:", "\nUser:", "User:"]
-"""The next user turn, longest first (llama.cpp cuts at the stop, so the answer keeps no blank line)."""
+TURN_STOPS = ["\n\nUser:", "\nUser:", "User:", "\n\nAssistant:", "\nAssistant:"]
+"""The next turn, longest first (llama.cpp cuts at the stop, so the answer keeps no blank line)."""
+DEFAULT_TEMPERATURE = 0.0
+"""Greedy decoding when the app sets no temperature: answers stick to the tool result (at llama.cpp's
+default 0.8 the model sometimes copies the worked example's numbers) and re-recordings repeat."""
 DEFAULT_MAX_TOKENS = 128
 """A ceiling when the app sets none (llama.cpp's default is the whole context: a minute on two cores)."""
 MAX_TOKENS_CEILING = 256
@@ -88,6 +93,8 @@ def shape_request(path: str, body: Any) -> Any:
         return body
     api = type(api)(copy.deepcopy(body))
     api.cap_max_tokens()
+    if api.body.get("temperature") is None:
+        api.body["temperature"] = DEFAULT_TEMPERATURE
     if api.is_tool_step():
         api.force_one_tool_call()
     else:

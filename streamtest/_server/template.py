@@ -57,10 +57,12 @@ CHAT_TEMPLATE = r"""{#- streamtest: the chat template of the local llama.cpp ser
 {%- elif ns.system -%}
 {{- "System: " + ns.system + "\n\n" -}}
 {%- endif -%}
+{%- set thinking = enable_thinking is defined and enable_thinking -%}
 {%- if tool_example is defined and tool_example -%}
-{{- "User: How warm is it in Rome?\n\nAssistant: <tool_call>\n{\"name\": \"lookup\", \"arguments\": {\"query\": \"temperature in Rome\"}}\n</tool_call>\n\nUser: <tool_response>\n18C, cloudy\n</tool_response>\n\nAssistant: It is 18C and cloudy in Rome.\n\n" -}}
-{%- endif -%}
-{%- if enable_thinking is defined and enable_thinking and reasoning_example is defined and reasoning_example -%}
+{{- "User: How warm is it in Rome?\n\nAssistant: <tool_call>\n{\"name\": \"lookup\", \"arguments\": {\"query\": \"temperature in Rome\"}}\n</tool_call>\n\nUser: <tool_response>\n18C, cloudy\n</tool_response>\n\nAssistant: " -}}
+{%- if thinking -%}{{ "<think>\nThe tool says it is 18C and cloudy in Rome.\n</think>\n" }}{%- endif -%}
+{{- "It is 18C and cloudy in Rome.\n\n" -}}
+{%- elif thinking and reasoning_example is defined and reasoning_example -%}
 {{- "User: What is 2+2?\n\nAssistant: <think>\nThe user asks for the sum of 2 and 2. Two plus two makes four.\n</think>\nThe answer is 4.\n\nUser: What colour is the sky?\n\nAssistant: <think>\nThe user asks about the sky. On a clear day it is blue.\n</think>\nThe sky is blue.\n\n" -}}
 {%- endif -%}
 {%- set turns = messages[ns.start:] -%}
