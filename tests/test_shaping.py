@@ -68,6 +68,8 @@ def test_reasoning_opens_think_with_a_budget() -> None:
     assert shaped["chat_template_kwargs"] == {"enable_thinking": True, "reasoning_example": True}
     assert shaped["thinking_budget_tokens"] == 20
     assert step_kind("/v1/chat/completions", chat(USER, reasoning_effort="minimal")) == "answer"
+    prefilled = shape_request("/v1/chat/completions", chat(USER, {"role": "assistant", "content": "Yes"}, reasoning_effort="low"))
+    assert prefilled["chat_template_kwargs"] == {"enable_thinking": False}  # llama.cpp parses no reasoning after a prefill
 
 
 def test_responses_api() -> None:

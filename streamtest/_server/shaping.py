@@ -99,7 +99,9 @@ def shape_request(path: str, body: Any) -> Any:
         api.force_one_tool_call()
     else:
         api.answer_in_text()
-        if api.wants_reasoning():
+        # An app's own trailing assistant message is a prefill, and llama.cpp parses no
+        # reasoning after a prefill: reasoning is opened only for a fresh assistant turn.
+        if api.wants_reasoning() and api.last_role() != "assistant":
             api.open_reasoning()
         else:
             api.set_template_flags(enable_thinking=False)

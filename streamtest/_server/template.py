@@ -30,9 +30,11 @@ CHAT_TEMPLATE = r"""{#- streamtest: the chat template of the local llama.cpp ser
     - An assistant's reasoning_content renders as <think>\n...\n</think>\n, and enable_thinking opens
       <think> in the generation prompt.
     - Two examples render only when the request shaping asks for them through chat_template_kwargs
-      (never during llama.cpp's template analysis, which sets neither): tool_example (one tool
-      round answered in a sentence, for the answer after tool results) and reasoning_example (two
-      think-then-answer turns, for reasoning requests). -#}
+      (never during llama.cpp's template analysis, which sets neither):
+      tool_example: one tool round (a single closed call, its result, a one-line answer, with a
+        <think> line when thinking is on), on the tool step (so the model closes the call after one
+        call) and on the answer after tool results (so it answers from the result);
+      reasoning_example: two think-then-answer turns, for reasoning requests without tool results. -#}
 {%- macro text_of(content) -%}
 {%- if content is string -%}{{ content }}
 {%- elif content is iterable -%}{%- for part in content -%}{%- if part.text is defined -%}{{ part.text }}{%- endif -%}{%- endfor -%}
