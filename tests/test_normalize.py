@@ -154,3 +154,10 @@ def test_interrupt_ids_become_interrupt_placeholders() -> None:
     n = Normalizer()
     update = {"__interrupt__": [{"value": {"city": "Paris"}, "id": "0a6ff2e4b23c051b43db961f5c688fcd"}]}
     assert n.value(update) == {"__interrupt__": [{"value": {"city": "Paris"}, "id": "<interrupt:1>"}]}
+
+
+def test_provider_message_ids_and_epoch_timestamps_are_normalized_in_messages() -> None:
+    n = Normalizer()
+    message = {"content": "Hi", "response_metadata": {"id": "resp_A3tH5", "created_at": 1796161484.0}, "type": "ai", "id": "resp_A3tH5"}
+    assert n.value(message) == {"content": "Hi", "response_metadata": {"id": "<msg:1>", "created_at": "<timestamp>"}, "type": "ai", "id": "<msg:1>"}
+    assert n.value({"content": "resp_other", "type": "tool"}) == {"content": "resp_other", "type": "tool"}

@@ -11,6 +11,8 @@ are replayed byte for byte from a cassette:
   (``"call_abc..."``; found by key: ``tool_call_id``, ``call_id``, and the ``id`` of a
   tool call, tool-call chunk or function-call block), and the ids of the interrupts
   under ``__interrupt__`` (a hash of the task's id),
+- a provider's own message ids (the Responses API's ``resp_...``: a message's ``id``, and
+  the same value wherever else it appears) and epoch timestamps (``created_at``),
 - keys whose value (or presence) depends on the installed versions rather than on
   the graph: ``lc_versions`` and ``ls_integration``.
 
@@ -52,6 +54,8 @@ _TIMESTAMP_RE = re.compile(
 _ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
 _PLACEHOLDER_RE = re.compile(r"<(?:task|msg|call|interrupt|id):\d+>")
 _INTERRUPT_KEY = "__interrupt__"
+_MESSAGE_TYPES = frozenset({"ai", "human", "system", "tool", "AIMessageChunk", "HumanMessageChunk", "ToolMessageChunk"})
+_TIMESTAMP_KEYS = frozenset({"created_at", "created"})
 _TOOL_CALL_ID_KEYS = frozenset({"tool_call_id", "call_id"})
 # Dicts whose "id" is a tool-call id: LangChain's tool calls and chunks, OpenAI's
 # chat tool calls (``type: function``) and Responses function-call items.
@@ -127,7 +131,10 @@ class Normalizer:
         return out
 
     def text(self, raw: str) -> str:
-        """Replace ids and timestamps inside free text (payload strings, reprs)."""
+        """Replace ids and timestamps inside free text (payload strings, reprs), and known ids anywhere."""
+        known = self._seen.get(raw)
+        if known is not None:
+            return known
         raw = _LC_RUN_RE.sub(lambda m: self._placeholder("msg", m.group(0)), raw)
         raw = _UUID_RE.sub(lambda m: self._placeholder("id", m.group(0)), raw)
         raw = _TIMESTAMP_RE.sub("<timestamp>", raw)
@@ -151,10 +158,14 @@ class Normalizer:
             out: dict[str, Any] = {}
             kind = plain.get("type")
             is_call = isinstance(kind, str) and kind in _TOOL_CALL_TYPES
+            if isinstance(kind, str) and kind in _MESSAGE_TYPES and isinstance(plain.get("id"), str):
+                self.message_id(plain["id"])  # first, so its copies (response_metadata.id) map alike
             for key, value in plain.items():
                 if key in self.drop_keys:
                     continue
-                if isinstance(value, str) and (key in _TOOL_CALL_ID_KEYS or (is_call and key == "id")):
+                if key in _TIMESTAMP_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    out[key] = "<timestamp>"
+                elif isinstance(value, str) and (key in _TOOL_CALL_ID_KEYS or (is_call and key == "id")):
                     out[key] = self._placeholder("call", value)
                 elif key == _INTERRUPT_KEY and isinstance(value, list):
                     out[key] = [self._interrupt(item) for item in value]
