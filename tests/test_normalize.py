@@ -161,3 +161,4 @@ def test_provider_message_ids_and_epoch_timestamps_are_normalized_in_messages() 
     message = {"content": "Hi", "response_metadata": {"id": "resp_A3tH5", "created_at": 1796161484.0}, "type": "ai", "id": "resp_A3tH5"}
     assert n.value(message) == {"content": "Hi", "response_metadata": {"id": "<msg:1>", "created_at": "<timestamp>"}, "type": "ai", "id": "<msg:1>"}
     assert n.value({"content": "resp_other", "type": "tool"}) == {"content": "resp_other", "type": "tool"}
+    assert n.value({"type": "text", "id": "msg_31wxnv2HsBs6Jb39klUSsDwsGCs9T9iV"}) == {"type": "text", "id": "<id:1>"}

@@ -11,8 +11,9 @@ are replayed byte for byte from a cassette:
   (``"call_abc..."``; found by key: ``tool_call_id``, ``call_id``, and the ``id`` of a
   tool call, tool-call chunk or function-call block), and the ids of the interrupts
   under ``__interrupt__`` (a hash of the task's id),
-- a provider's own message ids (the Responses API's ``resp_...``: a message's ``id``, and
-  the same value wherever else it appears) and epoch timestamps (``created_at``),
+- a provider's own ids (a message's ``id``, e.g. the Responses API's ``resp_...``, and the
+  same value wherever else it appears; ``msg_``/``rs_``/``fc_``/``call_``/``toolu_`` ids in
+  any string) and epoch timestamps (``created_at``),
 - keys whose value (or presence) depends on the installed versions rather than on
   the graph: ``lc_versions`` and ``ls_integration``.
 
@@ -48,6 +49,8 @@ _CHECKPOINT_NS_KEYS = frozenset({"langgraph_checkpoint_ns", "checkpoint_ns"})
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _LC_RUN_RE = re.compile(rf"lc_run--{_UUID}(?:-\d+)?")
 _UUID_RE = re.compile(_UUID)
+# Provider-drawn ids: Responses items (resp_, msg_, rs_, fc_), OpenAI and Anthropic tool calls.
+_PROVIDER_ID_RE = re.compile(r"\b(?:resp|msg|rs|fc|call|toolu)_[0-9A-Za-z]{20,}\b")
 _TIMESTAMP_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
@@ -137,6 +140,7 @@ class Normalizer:
             return known
         raw = _LC_RUN_RE.sub(lambda m: self._placeholder("msg", m.group(0)), raw)
         raw = _UUID_RE.sub(lambda m: self._placeholder("id", m.group(0)), raw)
+        raw = _PROVIDER_ID_RE.sub(lambda m: self._placeholder("id", m.group(0)), raw)
         raw = _TIMESTAMP_RE.sub("<timestamp>", raw)
         return _ADDRESS_RE.sub("", raw)
 
