@@ -10,7 +10,8 @@
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
     │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
     ├── ReplayMismatchError         a request has no recorded match
-    ├── UnplayedInteractionsError   the test made fewer calls than were recorded
+    ├── UnplayedInteractionsError   the test made fewer calls than were recorded (or met fewer faults)
+    ├── StreamDriftError            --record=verify: the live stream's shape differs from the cassette's
     ├── SecretLeakError             a credential would have been written to disk
     ├── NetworkBlockedError         a socket connect was attempted during replay
     ├── StreamShapeError            graph.stream yielded an item of a shape we do not know
@@ -36,6 +37,7 @@ __all__ = [
     "NetworkBlockedError",
     "ReplayMismatchError",
     "SecretLeakError",
+    "StreamDriftError",
     "StreamShapeError",
     "StreamtestError",
     "UnplayedInteractionsError",
@@ -105,7 +107,11 @@ class ReplayMismatchError(StreamtestError):
 
 
 class UnplayedInteractionsError(StreamtestError):
-    """The test ended with recorded interactions that were never replayed."""
+    """The test ended with recorded interactions that were never replayed, or injected faults never met."""
+
+
+class StreamDriftError(StreamtestError):
+    """Under ``--record=verify``, a live stream's shape (not its text) differs from the recorded one."""
 
 
 class SecretLeakError(StreamtestError):

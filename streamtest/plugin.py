@@ -1,10 +1,13 @@
 """The pytest plugin (``pytest11`` entry point): options, marker, fixtures, hooks.
 
-The record flag flows in one line of sight: ``--record[=all|missing]`` ->
+The record flag flows in one line of sight: ``--record[=all|missing|verify]`` ->
 ``cassette`` fixture opens the test's cassette in that mode -> the
-``pytest_runtest_call`` wrapper, once the test passed, writes the recording or
-checks that every recorded interaction was replayed -> fixture teardown
-unpatches. A failed test writes nothing, so the previous cassette survives.
+``pytest_runtest_call`` wrapper, once the test passed, writes the recording,
+checks that every recorded interaction was replayed (or every injected fault
+met), or compares the live streams' shapes (verify) -> fixture teardown
+unpatches. A failed test writes nothing, so the previous cassette survives. A
+test with ``faults`` always replays. ``--replay-pace`` and the ``replay_pace``
+marker keyword set how fast replays stream.
 
 Settings precedence, highest first: the marker's arguments, the
 ``streamtest_config`` fixture, ini keys, defaults (see ``_settings``).
@@ -27,9 +30,11 @@ from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, cassette_path
 
 if TYPE_CHECKING:
     from streamtest._replay.cassette import Cassette
+    from streamtest._replay.faults import Fault
+    from streamtest._replay.pacing import Pace
     from streamtest._server.local import LocalLLMServer  # noqa: F401 - used in a string annotation
 
-_RECORD_MODES = ("all", "missing")
+_RECORD_MODES = ("all", "missing", "verify")
 _UNPLAYED_CHOICES = ("fail", "warn")
 
 pytest_plugins = ["streamtest._plugin.golden"]
@@ -51,7 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="MODE",
         help="record the LLM calls of tests marked streamtest: 'all' (the default when the flag is "
-        "given: rewrite every cassette from scratch) or 'missing' (only tests without a cassette). "
+        "given: rewrite every cassette from scratch), 'missing' (only tests without a cassette) or "
+        "'verify' (replay, and also send each request live and fail on a change in the stream's shape). "
         "Without --record, cassettes are replayed offline.",
     )
     group.addoption(
@@ -59,12 +65,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="streamtest_llm_server",
         choices=("local",),
         default=None,
-        help="with --record: start the embedded llama.cpp server (Gemma 3 270M, needs "
+        help="with --record (any mode): start the embedded llama.cpp server (Gemma 3 270M, needs "
         "'streamtest[local]') and point the openai clients at it; no API key needed.",
+    )
+    group.addoption(
+        "--replay-pace",
+        dest="streamtest_replay_pace",
+        default=None,
+        metavar="PACE",
+        help="how fast replays stream: 'fast' (default: at once), 'recorded' (each event at its recorded "
+        "time) or a speed factor ('2': twice as fast as recorded).",
     )
     parser.addini("streamtest_cassette_dir", "folder for cassettes, relative to rootdir (default: cassettes/ beside each test file)", default="")
     parser.addini("streamtest_unplayed", "recorded interactions never replayed: 'fail' (default) or 'warn'", default="fail")
     parser.addini("streamtest_block_network", "block IP sockets in tests under replay", type="bool", default=True)
+    parser.addini("streamtest_replay_pace", "replay speed: 'fast' (default), 'recorded' or a speed factor", default="fast")
     parser.addini("streamtest_drop_request_headers", "extra request headers never written to cassettes", type="args", default=[])
     parser.addini("streamtest_keep_response_headers", "extra response headers written to cassettes", type="args", default=[])
     parser.addini("streamtest_secret_env", "extra environment variables whose values must never be written", type="args", default=[])
@@ -79,12 +94,21 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles()
     config.addinivalue_line(
         "markers",
-        "streamtest(cassette=None, unplayed=None): record/replay this test's LLM calls. cassette: file name "
-        "under the cassette dir (default <module>/<test>.yaml); unplayed: 'fail' or 'warn'.",
+        "streamtest(cassette=None, unplayed=None, replay_pace=None, faults=None): record/replay this test's "
+        "LLM calls. cassette: file name under the cassette dir (default <module>/<test>.yaml); unplayed: "
+        "'fail' or 'warn'; replay_pace: 'fast', 'recorded' or a speed factor; faults: streamtest.faults "
+        "to inject into the replay.",
     )
     mode = config.getoption("streamtest_record")
     if mode is not None and mode not in _RECORD_MODES:
         raise pytest.UsageError(f"--record={mode!r}: expected one of {', '.join(_RECORD_MODES)}")
+    from streamtest._replay.pacing import Pace
+
+    for source, pace in (("--replay-pace", config.getoption("streamtest_replay_pace")), ("streamtest_replay_pace", config.getini("streamtest_replay_pace"))):
+        try:
+            Pace.parse(pace)
+        except UsageError as error:
+            raise pytest.UsageError(f"{source}: {error}") from None
     if config.getoption("streamtest_llm_server") and mode is None:
         raise pytest.UsageError("--llm-server=local only applies while recording: add --record")
 
@@ -152,8 +176,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     mode = config.getoption("streamtest_record")
+    pace = config.getoption("streamtest_replay_pace") or config.getini("streamtest_replay_pace")
+    paced = "" if pace == "fast" else f", at pace {pace}"
     if mode is None:
-        return "streamtest: replaying cassettes offline (record with --record)"
+        return f"streamtest: replaying cassettes offline{paced} (record with --record)"
+    if mode == "verify":
+        server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
+        target = f"the local llama.cpp server at {server}" if server else "the live provider"
+        return f"streamtest: replaying cassettes{paced}, and verifying their stream shapes against {target}"
     server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
     return f"streamtest: recording ({mode})" + (f" against the local llama.cpp server at {server}" if server else "")
 
@@ -170,13 +200,23 @@ class _Settings:
     keep_response_headers: tuple[str, ...]
     secret_env: tuple[str, ...]
     secret_patterns: tuple[str, ...]
+    replay_pace: Pace
+    faults: tuple[Fault, ...]
 
 
 _CONFIG_KEYS = frozenset(_Settings.__dataclass_fields__)
 
 
 def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> _Settings:
-    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini. Pure."""
+    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini. Pure.
+
+    ``ini`` holds the command line's value where one was given (``--replay-pace``
+    over ``streamtest_replay_pace``): a test that asks for a pace needs it, the
+    command line sets it for the rest.
+    """
+    from streamtest._replay.faults import by_call
+    from streamtest._replay.pacing import Pace
+
     for source, values in (("streamtest_config fixture", fixture), ("streamtest marker", marker)):
         if unknown := set(values) - _CONFIG_KEYS:
             raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; known: {sorted(_CONFIG_KEYS)}")
@@ -186,10 +226,13 @@ def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mappin
     if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
         raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
     lists = ("drop_request_headers", "keep_response_headers", "secret_env", "secret_patterns")
+    faults = merged.get("faults") or ()
     return _Settings(
         cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
         unplayed=merged["unplayed"],
         block_network=bool(merged["block_network"]),
+        replay_pace=Pace.parse(merged["replay_pace"]),
+        faults=tuple(by_call(faults).values()),
         **{key: tuple(merged[key]) for key in lists},
     )
 
@@ -203,6 +246,8 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
         "keep_response_headers": config.getini("streamtest_keep_response_headers"),
         "secret_env": config.getini("streamtest_secret_env"),
         "secret_patterns": config.getini("streamtest_secret_patterns"),
+        "replay_pace": config.getoption("streamtest_replay_pace") or config.getini("streamtest_replay_pace"),
+        "faults": (),
     }
 
 
@@ -247,6 +292,8 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
         block_network=settings.block_network,
         upstream=_local_server_url(item.config),
+        pace=settings.replay_pace,
+        faults=settings.faults,
     )
     item.stash[ACTIVE_CASSETTE_PATH] = path
     item.stash[_ACTIVE] = active

@@ -2,12 +2,14 @@
 
 Real streams come from the llama.cpp server (tests/conftest.py ``llm_server``);
 this one exists only for what that server cannot be asked to do on demand:
-429/500 answers, a stream cut mid-way, gzip, counting connections.
+429/500 answers, a stream cut mid-way (closed or reset), a stall, gzip, counting connections.
 """
 
 from __future__ import annotations
 
 import gzip
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -23,6 +25,8 @@ class Route:
     chunks: Sequence[bytes] = ()
     delay: float = 0.0  # seconds before each chunk
     break_after: int | None = None  # close the connection after this many chunks
+    reset: bool = False  # with break_after: a TCP reset (RST) instead of a clean close (FIN)
+    header_delay: float = 0.0  # seconds before the status line and headers
     gzip_body: bool = False
 
 
@@ -46,6 +50,7 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length", 0))
             state.bodies.append(self.rfile.read(length))
             route = state.routes.get(self.path, Route(status=404, chunks=[b'{"error":"no route"}']))
+            time.sleep(route.header_delay)
             self.send_response(route.status)
             for name, value in route.headers:
                 self.send_header(name, value)
@@ -64,6 +69,11 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
             for index, chunk in enumerate(route.chunks):
                 if route.break_after is not None and index >= route.break_after:
                     self.wfile.flush()
+                    if route.reset:  # SO_LINGER 0: close() sends RST
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.connection.close()
+                        self.close_connection = True
+                        return
                     self.connection.shutdown(2)
                     self.close_connection = True
                     return

@@ -241,8 +241,8 @@ def test_recording_without_a_key_says_what_to_do(pytester: pytest.Pytester, edge
 
 def test_help_lists_options_and_ini_keys(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines(["*--record=[[]MODE[]]*", "*--llm-server={local}*", "*streamtest_cassette_dir*"])
-    pytester.runpytest("--markers").stdout.fnmatch_lines(["@pytest.mark.streamtest(cassette=None, unplayed=None)*"])
+    result.stdout.fnmatch_lines(["*--record=[[]MODE[]]*", "*'verify'*", "*--llm-server={local}*", "*--replay-pace=PACE*", "*streamtest_cassette_dir*", "*streamtest_replay_pace*"])
+    pytester.runpytest("--markers").stdout.fnmatch_lines(["@pytest.mark.streamtest(cassette=None, unplayed=None, replay_pace=None, faults=None)*"])
 
 
 def test_cassette_path_is_beside_the_test_file(pytester: pytest.Pytester, edge: EdgeServer) -> None:

@@ -27,3 +27,15 @@ def test_the_agent_property_test_in_the_readme_passes() -> None:
     name = "test_whatever_the_chunking_the_agent_calls_get_weather_once_and_answers"
     exec(compile(_block_containing(f"def {name}"), str(README), "exec"), namespace)
     namespace[name]()  # type: ignore[operator]
+
+
+def test_the_fault_property_in_the_readme_passes_on_the_example_graph() -> None:
+    """Run on examples/resilient.py and its cassette, which the README's snippet stands for."""
+    from examples.resilient import graph
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "resilient.yaml"
+    source = _block_containing("def test_a_whole_answer_or_a_clean_error")
+    assert '"tests/cassettes/answers.yaml"' in source
+    namespace: dict[str, object] = {"graph": graph}
+    exec(compile(source.replace('"tests/cassettes/answers.yaml"', repr(str(fixture))), str(README), "exec"), namespace)
+    namespace["test_a_whole_answer_or_a_clean_error"]()  # type: ignore[operator]

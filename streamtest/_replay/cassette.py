@@ -18,12 +18,13 @@ import contextlib
 import functools
 import importlib.util
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from vcr.cassette import Cassette as _VcrCassette
+from vcr.matchers import requests_match
 from vcr.patch import CassettePatcherBuilder
 from vcr.request import Request
 
@@ -36,21 +37,32 @@ from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
     SecretLeakError,
+    StreamDriftError,
+    StreamtestError,
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._replay.faults import Fault, by_call
+from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
+from streamtest._replay.pacing import Pace
 from streamtest._replay.transport import transport_patches
+from streamtest._replay.verify import describe_drift
 
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
 
 
 class RecordMode(StrEnum):
-    """``none``: replay only. ``all``: record every test from scratch. ``missing``: record absent cassettes."""
+    """``none``: replay only. ``all``: record every test from scratch. ``missing``: record absent cassettes.
+
+    ``verify``: replay, and also send each request live and compare the live
+    stream's shape with the recorded one (see :mod:`streamtest._replay.verify`).
+    """
 
     NONE = "none"
     ALL = "all"
     MISSING = "missing"
+    VERIFY = "verify"
 
     @classmethod
     def parse(cls, value: str | RecordMode | None) -> RecordMode:
@@ -101,16 +113,28 @@ class Cassette:
         rerecord_hint: str = "pytest --record",
         block_network: bool = True,
         upstream: str | None = None,
+        pace: str | float | Pace | None = None,
+        faults: Fault | Iterable[Fault] = (),
+        verifying: bool = False,
     ) -> None:
         self.path = path
         self.upstream = upstream
         self.recording = recording
+        self.verifying = verifying and not recording
+        self.pace = Pace.parse(pace)
         self.policy = policy or ScrubPolicy()
+        self._faults = by_call(faults)
+        if self._faults and recording:
+            raise UsageError(f"faults are injected into a replay, and {path} is recording; record it without faults")
         self._rerecord_hint = rerecord_hint
-        self._block_network = block_network and not recording
+        self._block_network = block_network and not recording and not self.verifying
         self._match_on = tuple(match_on)
         self._lock = threading.Lock()
-        self._mismatches: list[str] = []
+        self._errors: list[StreamtestError] = []
+        self._calls = 0
+        self._fired: list[Fault] = []
+        self._live: list[tuple[int, dict[str, Any]]] = []  # verify: (recorded index, live response)
+        self._matched: dict[int, int] = {}  # verify: id(request) -> recorded index
         self._stack: contextlib.ExitStack | None = None
         self._vcr = _VcrCassette(
             str(path) if path else "<generated streams>",
@@ -151,10 +175,15 @@ class Cassette:
         (a broad ``except`` in a node, a retry wrapper): the test must not pass
         on a request the cassette could not answer.
         """
-        if self._mismatches:
-            raise ReplayMismatchError(self._mismatches[0])
+        if self._errors:
+            raise self._errors[0]
         if self.recording:
             self.save()
+            return
+        if self.verifying and (drift := describe_drift(self._drift_pairs(), cassette=str(self.path), rerecord=self._rerecord_hint)):
+            raise StreamDriftError(drift)
+        if self._faults:
+            self._check_fired(fail_on_unplayed)
         elif unplayed := self.unplayed:
             message = (
                 f"{len(unplayed)} of {len(self)} recorded interaction(s) in {self.path} were never replayed "
@@ -207,20 +236,88 @@ class Cassette:
         """1-based numbers of the interactions never replayed."""
         return [i + 1 for i in range(len(self._vcr.data)) if self._vcr.play_counts[i] == 0]
 
+    @property
+    def calls(self) -> int:
+        """How many requests this cassette has answered (faulted ones included)."""
+        return self._calls
+
+    @property
+    def fired(self) -> list[Fault]:
+        """The injected faults that fired, in call order."""
+        return list(self._fired)
+
+    def _check_fired(self, fail: bool) -> None:
+        """With faults, interactions may legitimately go unplayed; a fault that never fired may not."""
+        unfired = [fault for call, fault in sorted(self._faults.items()) if fault not in self._fired]
+        if not unfired:
+            return
+        message = (
+            f"{len(unfired)} injected fault(s) never fired ({', '.join(map(repr, unfired))}): the code made "
+            f"{self._calls} LLM call(s) on {self.path or '<generated streams>'}, so the test did not meet them."
+        )
+        if fail:
+            raise UnplayedInteractionsError(message)
+        import warnings
+
+        warnings.warn(message, stacklevel=3)
+
+    def _drift_pairs(self) -> list[tuple[int, Interaction, Interaction]]:
+        with self._lock:
+            data = list(self._vcr.data)
+            live = list(self._live)
+        return [
+            (index + 1, Interaction.from_vcr(*data[index]), Interaction.from_vcr(data[index][0], response))
+            for index, response in live
+        ]
+
     def __repr__(self) -> str:
-        mode = "recording" if self.recording else "replaying"
+        mode = "recording" if self.recording else "verifying" if self.verifying else "replaying"
         return f"<streamtest.Cassette {mode} {self.path or '<generated>'}: {len(self)} interaction(s)>"
 
     # ------------------------------------------------------------------ the transport stubs' side (transport.Deck)
 
     def replay_response(self, request: Request) -> dict[str, Any]:
-        """The recorded response for ``request``; a mismatch is kept (to fail the test) and raised."""
+        """The answer for the next call: recorded, or faulted; a mismatch is kept (to fail the test) and raised.
+
+        A faulted call does not use up the recorded interaction it was built
+        from, so the application's retry of the same request replays it.
+        """
         with self._lock:
-            if self._vcr.can_play_response_for(request):
-                return self._vcr.play_response(request)
-            recorded = [scrub_request(r, self.policy) for r in self._vcr.requests]
-            played = [self._vcr.play_counts[i] > 0 for i in range(len(recorded))]
-            message = describe_mismatch(
+            self._calls += 1
+            fault = self._faults.get(self._calls)
+            index = self._next_match(request)
+            if index is None:
+                mismatch = self._mismatch(request)
+                self._errors.append(mismatch)
+                raise mismatch
+            if fault is None:
+                self._vcr.play_counts[index] += 1
+                if self.verifying:
+                    self._matched[id(request)] = index
+            recorded = self._vcr.data[index][1]
+        if fault is None:
+            return recorded  # type: ignore[no-any-return]
+        try:
+            answer = apply_fault(fault, request, recorded)
+        except StreamtestError as error:
+            raise self.report(error) from None
+        with self._lock:
+            self._fired.append(fault)
+        return answer
+
+    def _next_match(self, request: Request) -> int | None:
+        """The first unplayed recorded interaction matching ``request`` (vcrpy's order), or ``None``."""
+        request = self._vcr.filter_request(request)
+        for index, (stored, _) in enumerate(self._vcr.data):
+            if self._vcr.play_counts[index] == 0 and requests_match(request, stored, self._match_on):
+                return index
+        return None
+
+    def _mismatch(self, request: Request) -> ReplayMismatchError:
+        recorded = [scrub_request(r, self.policy) for r in self._vcr.requests]
+        played = [self._vcr.play_counts[i] > 0 for i in range(len(recorded))]
+        return ReplayMismatchError(
+            describe_mismatch(
                 scrub_request(request, self.policy),
                 recorded,
                 played,
@@ -228,13 +325,21 @@ class Cassette:
                 rerecord=self._rerecord_hint,
                 match_on=self._match_on,
             )
-            self._mismatches.append(message)
-        raise ReplayMismatchError(message)
+        )
+
+    def report(self, error: StreamtestError) -> StreamtestError:
+        """Keep ``error`` (raised inside the transport) so :meth:`finish` raises it even if the app caught it."""
+        with self._lock:
+            self._errors.append(error)
+        return error
 
     def add_recording(self, request: Request, response: dict[str, Any]) -> None:
-        """Keep one interaction the transport recorded (written by :meth:`save`)."""
+        """Keep one interaction the transport recorded (written by :meth:`save`), or, verifying, the live one."""
         with self._lock:
-            self._vcr.append(request, response)
+            if self.verifying:
+                self._live.append((self._matched.pop(id(request)), response))
+            else:
+                self._vcr.append(request, response)
 
 
 # ---------------------------------------------------------------------- entry points
@@ -248,20 +353,26 @@ def open_cassette(
     rerecord_hint: str | None = None,
     block_network: bool = True,
     upstream: str | None = None,
+    pace: str | float | Pace | None = None,
+    faults: Fault | Iterable[Fault] = (),
 ) -> Cassette:
-    """Load (replay) or create (record) the cassette at ``path``, not yet started.
+    """Load (replay, verify) or create (record) the cassette at ``path``, not yet started.
 
-    ``upstream``: while recording, where requests for api.openai.com really go.
+    ``upstream``: while recording or verifying, where requests for api.openai.com
+    really go. With ``faults`` the cassette always replays: faults are injected
+    into a recording, so whatever ``record`` says, nothing is recorded or sent.
     """
     mode = RecordMode.parse(record)
+    planned = by_call(faults)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
-    recording = mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists())
+    recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists()))
     if recording:
         return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream)
     if not path.exists():
         raise CassetteNotFoundError(path)
     requests, responses = load_path(path)
+    verifying = mode is RecordMode.VERIFY and not planned
     return Cassette(
         path,
         recording=False,
@@ -270,6 +381,10 @@ def open_cassette(
         responses=responses,
         rerecord_hint=hint,
         block_network=block_network,
+        upstream=upstream if verifying else None,
+        pace=pace,
+        faults=planned.values(),
+        verifying=verifying,
     )
 
 
@@ -282,13 +397,20 @@ def use_cassette(
     fail_on_unplayed: bool = True,
     block_network: bool = True,
     upstream: str | None = None,
+    pace: str | float | Pace | None = None,
+    faults: Fault | Iterable[Fault] = (),
 ) -> Iterator[Cassette]:
-    """Replay (or record) the cassette at ``path`` around a block of code, outside pytest too.
+    """Replay (or record, or verify) the cassette at ``path`` around a block of code, outside pytest too.
 
     On a clean exit a recording is written atomically and a replay is checked
-    for interactions never played; when the block raises, nothing is written.
+    for interactions never played (with ``faults``: for faults never met);
+    when the block raises, nothing is written or checked. ``pace``: ``"fast"``
+    (default), ``"recorded"`` or a speed factor. ``faults``: see
+    :mod:`streamtest.faults`.
     """
-    cassette = open_cassette(path, record=record, policy=policy, block_network=block_network, upstream=upstream)
+    cassette = open_cassette(
+        path, record=record, policy=policy, block_network=block_network, upstream=upstream, pace=pace, faults=faults
+    )
     with cassette:
         yield cassette
     cassette.finish(fail_on_unplayed=fail_on_unplayed)

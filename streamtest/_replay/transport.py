@@ -26,14 +26,15 @@ import importlib
 import json
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Protocol
 
 from vcr.request import Request
 
 from streamtest._cassette.format import framing_of, try_json
 from streamtest._cassette.scrub import DUMMY_API_KEY
-from streamtest._exceptions import UsageError
+from streamtest._exceptions import StreamtestError, UsageError
+from streamtest._replay.pacing import Pace, Schedule, Step, hang_error, run_async, run_sync
 from streamtest._server.shaping import shape_request
 from streamtest._wire.framing import Framing, Splitter
 from streamtest._wire.registry import local_server_hosts
@@ -59,6 +60,17 @@ class Deck(Protocol):
 
     def add_recording(self, request: Request, response: dict[str, Any]) -> None:
         """Keep one recorded interaction (called once per response, when its stream ends)."""
+
+    @property
+    def verifying(self) -> bool:
+        """Replay, and also send each request live so its stream can be compared (``--record=verify``)."""
+
+    @property
+    def pace(self) -> Pace:
+        """How fast replayed chunks are served (see ``streamtest._replay.pacing``)."""
+
+    def report(self, error: StreamtestError) -> StreamtestError:
+        """Keep an error raised inside the transport, so the test fails even if the app catches it."""
 
 
 def transport_patches(deck: Deck) -> Iterator[tuple[Any, str, Any]]:
@@ -118,7 +130,8 @@ def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
     )
 
 
-def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
+def _replayed_response(deck: Deck, recorded: dict[str, Any], request: Any, httpx_mod: Any) -> Step:
+    """The recorded answer as an httpx response, paced, after whatever delays its headers."""
     chunks = recorded.get("chunks")
     if chunks is None:
         body = recorded["body"]["string"]
@@ -126,38 +139,57 @@ def _replayed_response(recorded: dict[str, Any], httpx_mod: Any) -> Any:
     status = recorded["status"]
     headers = [(name, value) for name, values in recorded["headers"].items() for value in values]
     error = recorded.get("stream_error")
-    return httpx_mod.Response(
+    stall = recorded.get("stall")
+    schedule = Schedule(
+        deck.pace,
+        read_timeout=(request.extensions.get("timeout") or {}).get("read"),
+        timeout_error=lambda: httpx_mod.ReadTimeout("timed out"),
+        hang_error=lambda: deck.report(hang_error(f"{request.method} {request.url}")),
+    )
+    head = schedule.head(stall)
+    if head is not None and head[1] is not None:
+        return head
+    steps = schedule.steps(chunks, recorded.get("offsets"), stall=stall, error=_recorded_error(error, httpx_mod) if error else None)
+    response = httpx_mod.Response(
         status["code"],
         headers=headers,
-        stream=_stream_classes(httpx_mod).Replay(chunks, error, httpx_mod),
+        stream=_stream_classes(httpx_mod).Replay(steps),
         extensions={"reason_phrase": (status.get("message") or "").encode("ascii", "replace")},
     )
+    return (head[0] if head is not None else 0.0), response
 
 
-def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[Any, _Tape | None]:
-    """What both stubs do before the transport: replay from the cassette, or get ready to record.
+def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[dict[str, Any] | None, _Tape | None]:
+    """What both stubs do before the transport: find the recorded answer, get ready to record, or both.
 
-    Returns ``(replayed response, None)`` or ``(None, tape)``.
+    Returns ``(recorded response, None)`` to replay, ``(None, tape)`` to record,
+    ``(recorded response, tape)`` to verify (send live, answer from the cassette).
     """
     request.stream = httpx_mod.ByteStream(body)
     vcr_request = _vcr_request(request, body)
-    if not deck.recording:
-        return _replayed_response(deck.replay_response(vcr_request), httpx_mod), None
+    recorded = None if deck.recording else deck.replay_response(vcr_request)
+    if recorded is not None and not deck.verifying:
+        return recorded, None
     _redirect(request, body, deck.upstream, httpx_mod)
     _refuse_dummy_key(request, deck.upstream)
-    return None, _Tape(deck, vcr_request)
+    return recorded, _Tape(deck, vcr_request)
 
 
 def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
     @functools.wraps(real)
     def handle_request(transport: Any, request: Any) -> Any:
-        replayed, tape = _intercept(deck, request, b"".join(request.stream), httpx_mod)
-        if tape is None:
-            return replayed
-        response = real(transport, request)
-        tape.begin(response)
-        response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
-        return response
+        recorded, tape = _intercept(deck, request, b"".join(request.stream), httpx_mod)
+        if tape is not None:
+            response = real(transport, request)
+            tape.begin(response)
+            response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
+            if recorded is None:
+                return response
+            with contextlib.suppress(httpx_mod.TransportError), contextlib.closing(response):
+                for _ in response.stream:  # verify: the tape keeps the live stream (and any break)
+                    pass
+        assert recorded is not None
+        return run_sync(_replayed_response(deck, recorded, request, httpx_mod))
 
     return handle_request
 
@@ -165,13 +197,21 @@ def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable
 def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
     @functools.wraps(real)
     async def handle_async_request(transport: Any, request: Any) -> Any:
-        replayed, tape = _intercept(deck, request, b"".join([part async for part in request.stream]), httpx_mod)
-        if tape is None:
-            return replayed
-        response = await real(transport, request)
-        tape.begin(response)
-        response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
-        return response
+        recorded, tape = _intercept(deck, request, b"".join([part async for part in request.stream]), httpx_mod)
+        if tape is not None:
+            response = await real(transport, request)
+            tape.begin(response)
+            response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
+            if recorded is None:
+                return response
+            try:
+                with contextlib.suppress(httpx_mod.TransportError):
+                    async for _ in response.stream:  # verify: the tape keeps the live stream (and any break)
+                        pass
+            finally:
+                await response.aclose()
+        assert recorded is not None
+        return await run_async(_replayed_response(deck, recorded, request, httpx_mod))
 
     return handle_async_request
 
@@ -250,19 +290,21 @@ def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
     return body
 
 
-def _raise_recorded(error: dict[str, str], httpx_mod: Any) -> None:
+def _recorded_error(error: dict[str, str], httpx_mod: Any) -> BaseException:
+    """The exception a recorded break is raised again as; a bare name (a fault's) is an httpx class."""
     module_name, _, name = error["type"].rpartition(".")
     exc_type: Any = None
-    if module_name.startswith(_REPLAYABLE_ERROR_MODULES):
+    if not module_name:
+        exc_type = getattr(httpx_mod, name, None)
+    elif module_name.startswith(_REPLAYABLE_ERROR_MODULES):
         with contextlib.suppress(ImportError, AttributeError):
             exc_type = getattr(importlib.import_module(module_name), name)
     if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
         exc_type = httpx_mod.ReadError
     try:
-        exc = exc_type(error["message"])
+        return exc_type(error["message"])  # type: ignore[no-any-return]
     except TypeError:
-        exc = httpx_mod.ReadError(error["message"])
-    raise exc
+        return httpx_mod.ReadError(error["message"])  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -270,33 +312,23 @@ def _stream_classes(httpx_mod: Any) -> Any:
     """Byte-stream classes for one httpx flavour (httpx or httpx2), made once."""
 
     class Replay(httpx_mod.SyncByteStream, httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """The recorded chunks, one per iteration step, then the recorded break.
+        """The recorded chunks, one per iteration step, each when its schedule says, then the recorded break.
 
         Read once, like the socket it stands in for: a second iteration (the
         openai SDK drains the body again after ``[DONE]``) gets only what the
         first one left, so each recorded byte is delivered exactly once.
         """
 
-        def __init__(self, chunks: Sequence[bytes], error: dict[str, str] | None, module: Any) -> None:
-            self._chunks = chunks
-            self._error = error
-            self._module = module
-            self._served = 0  # chunks handed out so far, by either iterator
-
-        def _rest(self) -> Iterator[bytes]:
-            while self._served < len(self._chunks):
-                self._served += 1
-                yield self._chunks[self._served - 1]
-            error, self._error = self._error, None
-            if error:
-                _raise_recorded(error, self._module)
+        def __init__(self, steps: Iterator[Step]) -> None:
+            self._steps = steps  # shared by both iterators: see streamtest._replay.pacing
 
         def __iter__(self) -> Iterator[bytes]:
-            return self._rest()
+            for step in self._steps:
+                yield run_sync(step)
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            for chunk in self._rest():
-                yield chunk
+            for step in self._steps:
+                yield await run_async(step)
 
     class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
         """Pass the upstream chunks through as they arrive, copying them to the tape."""

@@ -18,6 +18,8 @@ Layers, each usable alone, each in its own module::
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
     _agent           agent_loops(turns, answer)      one stream per model call of a tool-calling agent
+    _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
+                                                     (streamtest._replay.faults)
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
@@ -36,6 +38,7 @@ from __future__ import annotations
 from streamtest._strategies._agent import AgentLoop, agent_loops
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
+from streamtest._strategies._faults import fault_plans, faults
 from streamtest._strategies._rechunk import rechunkings
 from streamtest._strategies._responses import responses_streams
 from streamtest._strategies._sse_variations import sse_variations
@@ -51,6 +54,8 @@ __all__ = [
     "agent_loops",
     "chat_completion_streams",
     "chunkings",
+    "fault_plans",
+    "faults",
     "json_objects",
     "rechunkings",
     "responses_streams",

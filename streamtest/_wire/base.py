@@ -225,5 +225,21 @@ class WireFormat(ABC):
         model = request.get("model") if isinstance(request, Mapping) else None
         return model if isinstance(model, str) else None
 
+    def error_body(self, status: int, message: str) -> Any:
+        """The JSON body this provider answers an HTTP error with (an injected fault's answer).
+
+        The default is OpenAI's ``{"error": {"message", "type", "param", "code"}}``.
+        """
+        kind = "requests" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+        code = "rate_limit_exceeded" if status == 429 else None
+        return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+    def error_frame(self, message: str) -> Frame:
+        """A mid-stream error event as this provider sends it (an injected fault's event).
+
+        The default is what OpenAI-compatible servers send: ``event: error`` with an ``error`` object.
+        """
+        return Frame("error", json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}}))
+
     def __repr__(self) -> str:
         return f"<wire format {self.name}>"

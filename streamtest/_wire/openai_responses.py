@@ -16,6 +16,7 @@ without ``function_call_arguments.done``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,10 @@ class OpenAIResponses(WireFormat):
 
     def sniff(self, payloads: Sequence[Any]) -> bool:
         return any(isinstance(p, Mapping) and str(p.get("type", "")).startswith("response.") for p in payloads)
+
+    def error_frame(self, message: str) -> Frame:
+        """The Responses API's ``error`` event (a top-level ``code`` and ``message``, no ``error`` object)."""
+        return Frame("error", json.dumps({"type": "error", "code": "server_error", "message": message, "param": None}))
 
     def read(self, frames: Sequence[Frame]) -> StreamReading:
         out = ReadingBuilder()
