@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from streamtest._exceptions import (
     CassetteCorruptError,
     CassetteError,
+    CassetteExpiredError,
+    CassetteExpiredWarning,
     CassetteNotFoundError,
     CassetteVersionError,
     GoldenTranscriptError,
@@ -58,6 +60,8 @@ __all__ = [
     "Cassette",
     "CassetteCorruptError",
     "CassetteError",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteNotFoundError",
     "CassetteVersionError",
     "GoldenTranscriptError",

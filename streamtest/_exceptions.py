@@ -8,6 +8,7 @@
     │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
+    │   ├── CassetteExpiredError    older than streamtest_max_age (with streamtest_on_expiry = fail)
     │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
     ├── ReplayMismatchError         a request has no recorded match
     ├── UnplayedInteractionsError   the test made fewer calls than were recorded (or met fewer faults)
@@ -16,6 +17,9 @@
     ├── NetworkBlockedError         a socket connect was attempted during replay
     ├── StreamShapeError            graph.stream yielded an item of a shape we do not know
     └── LocalServerError            the embedded llama.cpp server cannot start
+
+    UserWarning
+    └── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
 
 None of them derives from an ``httpx``/``openai`` exception on purpose: the
 openai SDK retries (with back-off sleeps) on ``httpx2.RequestError`` and wraps
@@ -30,6 +34,8 @@ from pathlib import Path
 __all__ = [
     "CassetteCorruptError",
     "CassetteError",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteNotFoundError",
     "CassetteVersionError",
     "GoldenTranscriptError",
@@ -92,6 +98,14 @@ class CassetteVersionError(CassetteError):
             f"cassette format version {found!r} is not supported (this streamtest reads "
             f"version {supported}). Upgrade streamtest, or re-record with `{RECORD_HINT}`.",
         )
+
+
+class CassetteExpiredError(CassetteError):
+    """The cassette is older than ``streamtest_max_age`` and ``streamtest_on_expiry = fail``."""
+
+
+class CassetteExpiredWarning(UserWarning):
+    """The cassette is older than ``streamtest_max_age`` (``streamtest_on_expiry = warn``, the default)."""
 
 
 class GoldenTranscriptError(CassetteError):

@@ -111,7 +111,8 @@ def test_interaction_view_reads_provider_tokens() -> None:
     [
         ("interactions: [\n  - {", CassetteCorruptError, "not valid YAML"),
         ("- just a list", CassetteCorruptError, "not a mapping"),
-        ("version: 1\ninteractions: []\n", CassetteCorruptError, "plain vcrpy cassette"),
+        ("version: 1\ninteractions:\n- request: {method: POST}\n  response: {status: {code: 200}}\n", CassetteCorruptError, "a vcrpy YAML cassette (pytest-recording's default): interaction 1.request needs method and uri"),
+        ('{"version": 1, "interactions": [', CassetteCorruptError, "not valid JSON"),
         ("streamtest_format: 99\ninteractions: []\n", CassetteVersionError, "version 99 is not supported"),
         ("streamtest_format: 1\ninteractions: [{request: {method: POST}}]\n", CassetteCorruptError, "interaction 1.request needs method and uri"),
         ("streamtest_format: 1\ninteractions: [{request: {method: POST, uri: 'http://x/'}, response: {status: 200, sse: {events: [{t: 1}]}}}]\n", CassetteCorruptError, "event 1 needs data, text or raw"),

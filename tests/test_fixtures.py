@@ -8,7 +8,8 @@ import httpx2
 import pytest
 
 from streamtest import play
-from streamtest._cassette.format import dump, load_path
+from streamtest._cassette.format import load_path
+from streamtest._cli.lint import canonical_form
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Golden transcripts (*.transcript.yaml) live beside the cassettes; they are not cassettes.
@@ -37,4 +38,4 @@ def test_recorded_bytes_are_the_replayed_bytes(path: Path) -> None:
 def test_fixture_files_are_in_canonical_form(path: Path) -> None:
     """Loading and writing again gives the same text: what is on disk is exactly what replays."""
     text = path.read_text(encoding="utf-8")
-    assert dump(*load_path(path)) == text
+    assert canonical_form(text, path) == text

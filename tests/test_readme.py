@@ -29,6 +29,22 @@ def test_the_agent_property_test_in_the_readme_passes() -> None:
     namespace[name]()  # type: ignore[operator]
 
 
+def test_the_hand_written_sse_block_in_the_readme_loads_as_documented() -> None:
+    from streamtest._cassette.format import load
+
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S) if "raw:" in b]
+    cassette = (
+        "streamtest_format: 1\ninteractions:\n- request: {method: POST, uri: 'https://api.openai.com/v1/responses'}\n"
+        "  response:\n    status: 200\n    headers: {content-type: [text/event-stream]}\n" + block
+    )
+    (response,) = load(cassette, "README.md")[1]
+    assert response["chunks"] == [
+        b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n',
+        b"data: [DONE]\n\n",
+        b": keep-alive\n\n",
+    ]
+
+
 def test_the_fault_property_in_the_readme_passes_on_the_example_graph() -> None:
     """Run on examples/resilient.py and its cassette, which the README's snippet stands for."""
     from examples.resilient import graph

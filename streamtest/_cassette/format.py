@@ -7,11 +7,13 @@ dicts. Our response dicts carry vcrpy's keys (``status``, ``headers``,
 - ``chunks``: the replay units, one frame each (an SSE event: see
   ``streamtest._wire.framing``; ``b"".join(chunks) == body``);
 - ``offsets``: seconds from the request to each chunk's arrival while recording;
+- ``started``: seconds from the start of the recording to the request (``None`` in older files);
 - ``stream_error``: ``{"type", "message"}`` when the upstream stream broke.
 
 On disk (format version 1)::
 
     streamtest_format: 1
+    recorded_at: '2026-12-01T20:37:59Z'   # optional (older files have none)
     interactions:
     - request:
         method: POST
@@ -20,6 +22,7 @@ On disk (format version 1)::
         body:
           json: {model: gpt-4o-mini, stream: true, messages: [...]}
       response:
+        started: 0.0012        # optional: seconds after recording began
         status: 200
         reason: OK
         headers: {content-type: [text/event-stream]}
@@ -59,6 +62,7 @@ import yaml
 from vcr.request import Request
 
 from streamtest._cassette.events import decode_events, encode_events
+from streamtest._cassette.foreign import is_foreign, load_foreign
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError
 from streamtest._wire.framing import FRAMINGS, Framing, framing_for
@@ -196,7 +200,8 @@ def _load_request(entry: Any, where: str) -> Request:
 
 def _dump_response(response: dict[str, Any]) -> dict[str, Any]:
     status = response.get("status", {})
-    out: dict[str, Any] = {
+    out: dict[str, Any] = {} if response.get("started") is None else {"started": round(response["started"], 4)}
+    out |= {
         "status": int(status.get("code", 200)),
         "reason": status.get("message") or "",
         "headers": {k: list(v) if isinstance(v, list | tuple) else [v] for k, v in response.get("headers", {}).items()},
@@ -235,6 +240,8 @@ def _load_response(entry: Any, where: str) -> dict[str, Any]:
         response["body"] = {"string": b"".join(chunks)}
     else:
         response["body"] = {"string": _decode_body(entry.get("body", {"text": ""}), f"{where}.response.body")}
+    if entry.get("started") is not None:
+        response["started"] = float(entry["started"])
     if entry.get("stream_error"):
         error = entry["stream_error"]
         if not isinstance(error, dict) or "type" not in error:
@@ -243,8 +250,8 @@ def _load_response(entry: Any, where: str) -> dict[str, Any]:
     return response
 
 
-def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> str:
-    """Serialize interactions to the cassette text (format version 1)."""
+def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]], *, recorded_at: str | None = None) -> str:
+    """Serialize interactions to the cassette text (format version 1); ``recorded_at`` is an ISO 8601 time."""
     nonce = uuid.uuid4().hex
     blocks: list[list[dict[str, Any]]] = []
     interactions = []
@@ -255,7 +262,8 @@ def dump(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> st
             blocks.append(block["events"])
             block["events"] = f"__events_{nonce}_{len(blocks) - 1}__"
         interactions.append({"request": _dump_request(req), "response": response})
-    document = {_VERSION_KEY: FORMAT_VERSION, "interactions": interactions}
+    stamp = {} if recorded_at is None else {"recorded_at": recorded_at}
+    document = {_VERSION_KEY: FORMAT_VERSION, **stamp, "interactions": interactions}
     text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1)
     if not blocks:
         return text
@@ -275,7 +283,11 @@ def load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, Any
     The cyclic garbage collector is paused while parsing: a large cassette
     allocates millions of small containers, and collections triggered by them
     made loading cost grow faster than the file (bench row 4).
+    Another tool's cassette (vcrpy, pytest-recording, cassetter) is read by
+    ``streamtest._cassette.foreign`` into the same form.
     """
+    if is_foreign(text, path):
+        return load_foreign(text, path)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -303,7 +315,7 @@ def _load(text: str, path: str | Path) -> tuple[list[Request], list[dict[str, An
         raise CassetteCorruptError(path, "the file is not a mapping with a 'streamtest_format' key")
     if _VERSION_KEY not in document:
         if "interactions" in document and "version" in document:
-            raise CassetteCorruptError(path, "this is a plain vcrpy cassette, not a streamtest one")
+            return load_foreign(text, path)
         raise CassetteCorruptError(path, f"missing the {_VERSION_KEY!r} key")
     if document[_VERSION_KEY] != FORMAT_VERSION:
         raise CassetteVersionError(path, document[_VERSION_KEY], FORMAT_VERSION)

@@ -39,6 +39,8 @@ class Interaction:
     stream_error: dict[str, str] | None = None
     framing: str | None = None
     """How the body is cut into ``chunks`` (``"sse"``), or ``None`` for a plain body."""
+    started: float | None = None
+    """Seconds from the start of the recording to this request (``None`` in files recorded before it was kept)."""
 
     @classmethod
     def from_vcr(cls, request: Request, response: dict[str, Any]) -> Interaction:
@@ -56,6 +58,7 @@ class Interaction:
             offsets=tuple(offsets) if offsets is not None else None,
             stream_error=response.get("stream_error"),
             framing=framing.name if framing is not None else None,
+            started=response.get("started"),
         )
 
     @property

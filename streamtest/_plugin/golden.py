@@ -9,9 +9,13 @@
 - the ``golden_transcript`` fixture: ``golden_transcript.check(transcript)``
   compares the normalized transcript with a YAML file beside the test's cassette
   (``<cassette stem>.transcript.yaml``). The update flag flows in one line, as in
-  syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> write; plain
-  ``pytest`` compares and fails with a diff; a missing file fails with the
-  command that records it. Files are written atomically (temp file + ``os.replace``).
+  syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> the file
+  is queued on the test item -> the plugin's end-of-test step writes it with
+  the cassette, through the same leak guard (all of the test's files or none,
+  atomically); plain ``pytest`` compares and fails with a diff; a missing file
+  fails with the command that records it. The document is scrubbed like a
+  cassette body (credential fields become ``<scrubbed>``) before it is
+  compared or written.
 
 Where the cassette is comes from ``streamtest._plugin.paths``, the one place that
 decides it for the cassette fixture too.
@@ -27,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from streamtest._cassette.files import atomic_write
+from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.scrub import ScrubPolicy, scrub_json
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
-from streamtest._plugin.paths import resolved_cassette_path
+from streamtest._plugin.paths import pending_files, resolved_cassette_path
 
 if TYPE_CHECKING:
     from streamtest._transcript.capture import Transcript
@@ -112,17 +117,35 @@ def _dump(document: dict[str, Any]) -> str:
 class GoldenTranscript:
     """Compares normalized transcripts with golden files, or writes them under ``--record``."""
 
-    def __init__(self, path_for: Callable[[str | None], Path], *, record: str | None, test_id: str) -> None:
+    def __init__(
+        self,
+        path_for: Callable[[str | None], Path],
+        *,
+        record: str | None,
+        test_id: str,
+        policy: ScrubPolicy | None = None,
+        stage: Callable[[PendingFile], None] | None = None,
+    ) -> None:
+        """``stage`` queues a file for the end of the test; without it a file is written at once (guarded)."""
         if record not in (None, "none", "all", "missing"):
             raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
         self._path_for = path_for
         self.record = None if record == "none" else record
         self.test_id = test_id
+        self.policy = policy or ScrubPolicy()
+        self._stage = stage or (lambda pending: write_guarded([pending], self.policy))
         self._checked: set[Path] = set()
 
     @classmethod
-    def for_item(cls, item: pytest.Item, *, record: str | None) -> GoldenTranscript:
-        return cls(lambda name: _golden_beside(resolved_cassette_path(item), name), record=record, test_id=item.nodeid)
+    def for_item(cls, item: pytest.Item, *, record: str | None, policy: ScrubPolicy | None = None) -> GoldenTranscript:
+        """The golden transcripts of a test; what they write waits for the test to pass (see ``pending_files``)."""
+        return cls(
+            lambda name: _golden_beside(resolved_cassette_path(item), name),
+            record=record,
+            test_id=item.nodeid,
+            policy=policy,
+            stage=pending_files(item).append,
+        )
 
     def path(self, name: str | None = None) -> Path:
         """Where the golden file of this test (or of its check called ``name``) lives."""
@@ -144,7 +167,8 @@ class GoldenTranscript:
         document["events"] = normalized.records()
         if normalized.final_state is not None:
             document["final_state"] = normalized.final_state
-        return document
+        scrubbed: dict[str, Any] = scrub_json(document, self.policy)[0]
+        return scrubbed
 
     def check(self, transcript: Transcript, *, name: str | None = None) -> None:
         """Compare ``transcript`` (normalized) with the golden file; write it when recording.
@@ -163,7 +187,7 @@ class GoldenTranscript:
         self._checked.add(path)
         document = self.document(transcript)
         if self.record == "all" or (self.record == "missing" and not path.exists()):
-            atomic_write(path, _dump(document))
+            self._stage(PendingFile(path, _dump(document), (("the golden transcript", _strings(document)),)))
             return
         if not path.exists():
             raise GoldenTranscriptError(
@@ -220,12 +244,22 @@ class GoldenTranscript:
             )
 
 
+def _strings(value: Any) -> str:
+    """Every string (keys too) in a document, one per line: what the leak guard reads before YAML folds them."""
+    if isinstance(value, dict):
+        return "\n".join(f"{_strings(k)}\n{_strings(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "\n".join(_strings(item) for item in value)
+    return value if isinstance(value, str) else str(value)
+
+
 @pytest.fixture
-def golden_transcript(request: pytest.FixtureRequest) -> GoldenTranscript:
+def golden_transcript(request: pytest.FixtureRequest, _streamtest_scrub_policy: ScrubPolicy) -> GoldenTranscript:
     """Check a transcript against the golden file beside this test's cassette.
 
     ``golden_transcript.check(streamtest.capture(graph, inputs))``; record with
-    ``pytest --record``.
+    ``pytest --record``. What it records is written when the test has passed,
+    with the cassette and through the same leak guard.
     """
     record = request.config.getoption("streamtest_record", default=None)
-    return GoldenTranscript.for_item(request.node, record=record)
+    return GoldenTranscript.for_item(request.node, record=record, policy=_streamtest_scrub_policy)

@@ -55,6 +55,10 @@ class Deck(Protocol):
     def upstream(self) -> str | None:
         """While recording: the local server that stands in for provider hosts, if any."""
 
+    @property
+    def recording_started(self) -> float:
+        """``time.perf_counter()`` when the cassette started recording: each interaction's ``started`` counts from it."""
+
     def replay_response(self, request: Request) -> dict[str, Any]:
         """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
 
@@ -217,17 +221,29 @@ def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callabl
 
 
 class _Tape:
-    """What the application read from one upstream response, with SSE event arrival times."""
+    """What the application read from one upstream response, with SSE event arrival times.
+
+    A compressed body (``content-encoding: gzip`` or ``deflate``) is decoded
+    as it arrives, so it is cut into timed events like any other stream and
+    stored readable, without the header: replay then serves the decoded
+    events, which is what the application read (httpx decodes before
+    ``iter_bytes``). Another encoding (``br``, ``zstd``), or bytes that fail to
+    decode, are stored as they came, with their header, and replay lets httpx
+    decode them again.
+    """
 
     def __init__(self, deck: Deck, request: Request) -> None:
         self._deck = deck
         self._request = request
         self._started = time.perf_counter()
         self._raw = bytearray()
+        self._decoded = bytearray()
         self._chunks: list[bytes] = []
         self._offsets: list[float] = []
         self._framing: Framing | None = None
         self._splitter: Splitter | None = None
+        self._decoder: Any = None  # a zlib decompressobj while a gzip/deflate body decodes
+        self._encoded = False  # the body is stored as sent, with its content-encoding
         self._response: dict[str, Any] = {}
         self._done = False
 
@@ -240,13 +256,26 @@ class _Tape:
             "status": {"code": response.status_code, "message": reason.decode("ascii", "replace")},
             "headers": headers,
         }
-        encoding = response.headers.get("content-encoding", "identity").lower()
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in _WBITS:
+            self._decoder = zlib.decompressobj(_WBITS[encoding])
+        elif encoding != "identity":
+            self._encoded = True
         self._framing = framing_of(self._response)
-        if self._framing is not None and encoding == "identity":
+        if self._framing is not None and not self._encoded:
             self._splitter = self._framing.splitter()
 
     def feed(self, data: bytes) -> None:
         self._raw += data
+        if self._encoded:
+            return
+        if self._decoder is not None:
+            try:
+                data = self._decoder.decompress(data)
+            except zlib.error:
+                self._give_up_decoding()
+                return
+        self._decoded += data
         if self._splitter is not None:
             events = self._splitter.feed(data)
             if events:
@@ -254,40 +283,54 @@ class _Tape:
                 self._chunks.extend(events)
                 self._offsets.extend([offset] * len(events))
 
+    def _give_up_decoding(self) -> None:
+        self._encoded = True
+        self._decoder = self._splitter = None
+
     def finish(self, error: BaseException | None = None) -> None:
         """Append the interaction once: at the end of the stream, at a break, or at close."""
         if self._done:
             return
         self._done = True
+        if self._decoder is not None:
+            try:
+                self._feed_tail(self._decoder.flush())
+            except zlib.error:
+                self._give_up_decoding()
         response = dict(self._response)
-        body = bytes(self._raw)
-        if self._splitter is not None:
-            if tail := self._splitter.flush():
-                self._chunks.append(tail)
-                self._offsets.append(time.perf_counter() - self._started)
-            response["chunks"], response["offsets"] = self._chunks, self._offsets
+        if self._encoded:
+            body = bytes(self._raw)
         else:
-            body = _decoded(body, response)
-            if self._framing is not None:
-                response["chunks"] = self._framing.split(body)
-                response["offsets"] = None
+            body = bytes(self._decoded)
+            if self._decoder is not None:
+                response["headers"] = {k: v for k, v in response["headers"].items() if k not in _DECODED_AWAY}
+            if self._splitter is not None:
+                if tail := self._splitter.flush():
+                    self._chunks.append(tail)
+                    self._offsets.append(time.perf_counter() - self._started)
+                response["chunks"], response["offsets"] = self._chunks, self._offsets
         response["body"] = {"string": body}
         if error is not None:
             kind = type(error)
             response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
+        response["started"] = self._started - self._deck.recording_started
         self._deck.add_recording(self._request, response)
 
+    def _feed_tail(self, data: bytes) -> None:
+        """What the decoder still held at the end, fed without counting it as raw bytes."""
+        if data:
+            self._decoded += data
+            if self._splitter is not None:
+                events = self._splitter.feed(data)
+                offset = time.perf_counter() - self._started
+                self._chunks.extend(events)
+                self._offsets.extend([offset] * len(events))
 
-def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
-    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
-    headers = response["headers"]
-    encoding = headers.get("content-encoding", ["identity"])[0].lower()
-    if encoding in ("gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-        with contextlib.suppress(zlib.error):
-            body = zlib.decompress(body, wbits)
-            headers.pop("content-encoding")
-    return body
+
+# zlib window bits per content-encoding; gzip has a header and trailer, deflate a zlib wrapper.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+# Headers that describe the encoded body, wrong once it is stored decoded.
+_DECODED_AWAY = frozenset({"content-encoding", "content-length"})
 
 
 def _recorded_error(error: dict[str, str], httpx_mod: Any) -> BaseException:

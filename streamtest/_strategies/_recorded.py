@@ -153,6 +153,9 @@ def _take_apart_responses(raw: list[bytes], parsed: list[Any], names: list[str |
             continue
         kind = payload.get("type")
         if kind == "response.output_text.delta":
+            if payload.get("logprobs"):
+                # Each delta's logprobs cover its own tokens; a re-cut delta cannot say which are its.
+                raise UsageError("recorded responses stream carries logprobs, which cannot follow other cuts")
             text.append(payload["delta"])
             parts.add((payload.get("item_id"), payload.get("content_index")))
         elif kind == "response.output_item.added" and payload["item"].get("type") == "function_call":
