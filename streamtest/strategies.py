@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
 from streamtest._strategies import (
+    AgentLoop,
     Chunking,
     GeneratedStream,
     ToolCall,
     Usage,
+    agent_loops,
     anthropic_streams,
     bedrock_streams,
     chat_completion_streams,
@@ -41,10 +43,12 @@ from streamtest._strategies import (
 __all__ = [
     "CI_PROFILE",
     "DEV_PROFILE",
+    "AgentLoop",
     "Chunking",
     "GeneratedStream",
     "ToolCall",
     "Usage",
+    "agent_loops",
     "anthropic_streams",
     "bedrock_streams",
     "chat_completion_streams",

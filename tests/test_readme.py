@@ -22,6 +22,15 @@ def test_the_property_test_in_the_readme_passes() -> None:
     namespace["test_joke_tokens_add_up_to_the_state"]()  # type: ignore[operator]
 
 
+def test_the_agent_property_test_in_the_readme_passes() -> None:
+    from examples.agents import weather_agent
+
+    namespace: dict[str, object] = {"agent": weather_agent}
+    name = "test_whatever_the_chunking_the_agent_calls_get_weather_once_and_answers"
+    exec(compile(_block_containing(f"def {name}"), str(README), "exec"), namespace)
+    namespace[name]()  # type: ignore[operator]
+
+
 def test_the_hand_written_sse_block_in_the_readme_loads_as_documented() -> None:
     from streamtest._cassette.format import load
 

@@ -152,15 +152,19 @@ class GoldenTranscript:
         return self._path_for(name)
 
     def document(self, transcript: Transcript) -> dict[str, Any]:
-        """What the golden file holds: format version, stream options, records, final state."""
+        """What the golden file holds: format version, stream options, the trajectory of an
+        agent run (model calls, tool calls, tool results), records, final state."""
         from streamtest._transcript.normalize import to_plain
 
         normalized = transcript.normalized()
         document: dict[str, Any] = {
             _FORMAT_KEY: GOLDEN_FORMAT_VERSION,
             "options": to_plain(dict(transcript.options)),
-            "events": normalized.records(),
         }
+        trajectory = transcript.trajectory
+        if trajectory.tool_steps or trajectory.tool_calls:  # an agent: its steps at a glance, first
+            document["trajectory"] = trajectory.records()
+        document["events"] = normalized.records()
         if normalized.final_state is not None:
             document["final_state"] = normalized.final_state
         scrubbed: dict[str, Any] = scrub_json(document, self.policy)[0]
@@ -221,6 +225,10 @@ class GoldenTranscript:
         from streamtest.assertions import StreamAssertionError, transcript_diff_lines
 
         lines: list[str] = []
+        if golden.get("trajectory") != document.get("trajectory"):
+            lines.append("trajectory (golden, then actual):")
+            lines += [f"  golden: {step}" for step in golden.get("trajectory") or ["(none)"]]
+            lines += [f"  actual: {step}" for step in document.get("trajectory") or ["(none)"]]
         if golden.get("options") != document["options"]:
             lines.append(f"stream options: golden {golden.get('options')!r}, actual {document['options']!r}")
         lines += transcript_diff_lines(golden["events"], document["events"], labels=("golden", "actual"))

@@ -25,15 +25,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from vcr.request import Request
 
+from streamtest._cassette.format import try_json
 from streamtest._cassette.scrub import DUMMY_API_KEY
 from streamtest._exceptions import UsageError
 from streamtest._replay.pacing import Schedule, Step, hang_error, run_async, run_sync
 from streamtest._replay.tape import Deck, Tape
+from streamtest._server.shaping import shape_request
 from streamtest._wire.registry import format_for, local_server_hosts
 
 __all__ = ["Deck", "transport_patches"]
@@ -61,20 +64,29 @@ def _vcr_request(request: Any, body: bytes) -> Request:
     return Request(request.method, str(request.url), body, dict(request.headers))
 
 
-def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
-    """Send a request meant for the provider to ``upstream`` (the local server) instead.
+def _redirect(request: Any, body: bytes, upstream: str | None, httpx_mod: Any) -> None:
+    """Send a request meant for the provider to ``upstream`` (the local server) instead, shaped for it.
 
     Done at the transport, not with OPENAI_BASE_URL, so the application is
     configured exactly as in production: ChatOpenAI, for one, turns
     ``stream_usage`` off when OPENAI_BASE_URL is set, which would make every
-    recorded request differ from the one a CI replay makes. The cassette keeps
-    the URL the application asked for.
+    recorded request differ from the one a CI replay makes. The body the local
+    server gets is reshaped so a 270M base model calls tools and stops
+    (:func:`streamtest._server.shaping.shape_request` says what and why). The
+    cassette keeps the URL and the body the application sent: the recording's
+    request was made from them before this runs.
     """
     if upstream is None or request.url.host not in local_server_hosts():
         return
     target = httpx_mod.URL(upstream)
     request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
     request.headers["host"] = target.netloc.decode("ascii")
+    sent = try_json(body) if body else None
+    shaped = shape_request(request.url.path, sent)
+    if shaped is not sent:
+        data = json.dumps(shaped, ensure_ascii=False).encode("utf-8")
+        request.stream = httpx_mod.ByteStream(data)
+        request.headers["content-length"] = str(len(data))
 
 
 def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
@@ -146,7 +158,7 @@ def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[d
     recorded = None if deck.recording else deck.replay_response(vcr_request)
     if recorded is not None and not deck.verifying:
         return recorded, None
-    _redirect(request, deck.upstream, httpx_mod)
+    _redirect(request, body, deck.upstream, httpx_mod)
     _refuse_dummy_key(request, deck.upstream)
     return recorded, Tape(deck, vcr_request)
 

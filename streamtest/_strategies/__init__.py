@@ -25,6 +25,7 @@ Layers, each usable alone, each in its own module::
     _bedrock         bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
+    _agent           agent_loops(turns, answer)      one stream per model call of a tool-calling agent
     _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
                                                      (streamtest._replay.faults)
 
@@ -44,6 +45,7 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 
 from __future__ import annotations
 
+from streamtest._strategies._agent import AgentLoop, agent_loops
 from streamtest._strategies._anthropic import anthropic_streams
 from streamtest._strategies._bedrock import bedrock_streams
 from streamtest._strategies._chat import chat_completion_streams
@@ -58,10 +60,12 @@ from streamtest._strategies._tool_calls import json_objects, tool_calls
 from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
 
 __all__ = [
+    "AgentLoop",
     "Chunking",
     "GeneratedStream",
     "ToolCall",
     "Usage",
+    "agent_loops",
     "anthropic_streams",
     "bedrock_streams",
     "chat_completion_streams",
