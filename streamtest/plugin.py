@@ -148,13 +148,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             url = server.start()
             early_config.stash[_SERVER] = server
             _set_env(saved, _SERVER_URL_ENV, url)
-    if not os.environ.get("OPENAI_API_KEY"):
-        # Replay and the local server need no key, but openai clients built at
-        # import time refuse to exist without one. Recording refuses to send
-        # this placeholder to a real provider (see _recording._refuse_dummy_key).
-        from streamtest._cassette.scrub import DUMMY_API_KEY
+    # Replay and the local server need no key, but clients built at import time
+    # (openai, anthropic, google-genai...) refuse to exist without one. Recording
+    # refuses to send the placeholder to a real provider (see _replay.transport).
+    from streamtest._cassette.scrub import DUMMY_API_KEY
+    from streamtest._wire.registry import placeholder_env
 
-        _set_env(saved, "OPENAI_API_KEY", DUMMY_API_KEY)
+    for name, value in placeholder_env(os.environ, DUMMY_API_KEY, replaying=not recording).items():
+        _set_env(saved, name, value)
 
 
 def _set_env(saved: dict[str, str | None], name: str, value: str) -> None:

@@ -1,7 +1,9 @@
 """Streamed bodies in a cassette: one line per unit (an SSE event...), each with its arrival time.
 
 Per framing (see ``streamtest._wire.framing``), a codec turns the units of a
-recorded body into plain entries and back, byte for byte. For SSE an entry is
+recorded body into plain entries and back, byte for byte: SSE's is here,
+the others have their own modules (:mod:`.ndjson_codec`, :mod:`.eventstream_codec`), and
+:data:`CODECS` lists them all. For SSE an entry is
 ``{"t": 0.1021, "data": {...}}`` (data stored parsed when re-encoding it gives
 the exact bytes back), ``{"text": "[DONE]"}`` (data kept as text), or
 ``{"raw": "..."}`` / ``{"raw_base64": "..."}`` (comments, several data lines,
@@ -14,13 +16,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamtest._cassette.eventstream_codec import decode_frames, encode_frames
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._cassette.ndjson_codec import decode_lines, encode_lines
 from streamtest._wire.sse import SSEEvent, encode_event, parse_event
 
-__all__ = ["decode_events", "encode_events"]
+__all__ = ["CODECS", "decode_events", "encode_events"]
 
 _EOL_NAMES = {"\n": "lf", "\r\n": "crlf", "\r": "cr"}
 _EOLS = {name: eol for eol, name in _EOL_NAMES.items()}
@@ -28,16 +32,16 @@ _EOLS = {name: eol for eol, name in _EOL_NAMES.items()}
 
 def encode_events(framing: str, chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
     """The cassette block of a streamed body cut into ``chunks`` by the framing named ``framing``."""
-    if framing != "sse":
+    if framing not in CODECS:
         raise ValueError(f"no cassette codec for framing {framing!r}")
-    return _encode_sse(chunks, offsets)
+    return CODECS[framing][0](chunks, offsets)
 
 
 def decode_events(framing: str, entry: Any, where: str) -> tuple[list[bytes], list[float] | None]:
     """The units and arrival offsets of a cassette block; ``ValueError`` says what is wrong."""
-    if framing != "sse":
+    if framing not in CODECS:
         raise ValueError(f"{where} has no codec for framing {framing!r}")
-    return _decode_sse(entry, where)
+    return CODECS[framing][1](entry, where)
 
 
 def _encode_sse(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
@@ -102,3 +106,14 @@ def _decode_sse(entry: Any, where: str) -> tuple[list[bytes], list[float] | None
         if "t" in event:
             offsets.append(float(event["t"]))
     return chunks, (offsets if len(offsets) == len(chunks) else None)
+
+
+_Encode = Callable[[Sequence[bytes], Sequence[float] | None], dict[str, Any]]
+_Decode = Callable[[Any, str], tuple[list[bytes], list[float] | None]]
+
+# Framing name -> (encode, decode). A new framing adds its codec module here.
+CODECS: dict[str, tuple[_Encode, _Decode]] = {
+    "sse": (_encode_sse, _decode_sse),
+    "ndjson": (encode_lines, decode_lines),
+    "eventstream": (encode_frames, decode_frames),
+}

@@ -29,12 +29,13 @@ import copy
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._wire.eventstream import decode_frame, encode_frame
 from streamtest._wire.framing import framing_for
 from streamtest._wire.sse import SSEEvent, encode_event, parse_event
 
@@ -334,6 +335,30 @@ def _scrub_sse_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
     return rebuilt
 
 
+def _scrub_line_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One NDJSON line with the credential fields of its JSON scrubbed (its line ending kept)."""
+    line = unit.rstrip(b"\r\n")
+    clean = _scrub_json_bytes(line, policy)
+    return unit if clean is None else clean + unit[len(line) :]
+
+
+def _scrub_frame_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One AWS event-stream frame with the credential fields of its JSON payload scrubbed (CRCs redone)."""
+    decoded = decode_frame(unit)
+    if decoded is None:
+        return unit
+    headers, payload = decoded
+    clean = _scrub_json_bytes(payload, policy)
+    return unit if clean is None else encode_frame(headers, clean)
+
+
+_UNIT_SCRUBBERS: dict[str, Callable[[bytes, ScrubPolicy], bytes]] = {
+    "sse": _scrub_sse_unit,
+    "ndjson": _scrub_line_unit,
+    "eventstream": _scrub_frame_unit,
+}
+
+
 def _sse_bytes(event: SSEEvent, data: str) -> bytes:
     if not (event.comments or event.id is not None or event.retry is not None):
         return encode_event(data, event=event.event, eol=event.eol)
@@ -409,9 +434,12 @@ def scrub_response(response: dict[str, Any], policy: ScrubPolicy) -> dict[str, A
     raw = response.get("body", {}).get("string")
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    if framing is not None and framing.name == "sse" and (chunks is not None or raw):
+    if framing is not None and (chunks is not None or raw):
+        scrub_unit = _UNIT_SCRUBBERS.get(framing.name)
+        if scrub_unit is None:
+            return clean
         units = list(chunks) if chunks is not None else framing.split(raw or b"")
-        scrubbed = [_scrub_sse_unit(unit, policy) for unit in units]
+        scrubbed = [scrub_unit(unit, policy) for unit in units]
         if scrubbed != units:
             if chunks is not None:
                 clean["chunks"] = scrubbed

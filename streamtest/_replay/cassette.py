@@ -2,9 +2,11 @@
 
 vcrpy does the patching (its ``CassettePatcherBuilder``), the bookkeeping (its
 ``Cassette``: matching, play counts, ordered replay of repeated requests) and
-the other HTTP libraries. Its httpx/httpx2 stubs are swapped for ours
-(:mod:`streamtest._replay.transport`) through its own ``skip_patchers`` +
-``custom_patches`` options.
+the other HTTP libraries. Its httpx/httpx2 stubs and its boto3 patcher are
+swapped for ours (:mod:`streamtest._replay.transport`,
+:mod:`streamtest._replay.aws`) through its own ``skip_patchers`` +
+``custom_patches`` options, which also carry the client switches of
+:mod:`streamtest._replay.clients`.
 
 Data flow: httpx request -> transport stub -> :meth:`Cassette.replay_response`
 (replay) or the real transport + a tape (record) -> :meth:`Cassette.add_recording`
@@ -44,6 +46,8 @@ from streamtest._exceptions import (
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._replay.aws import botocore_installed, botocore_patches
+from streamtest._replay.clients import client_patches
 from streamtest._replay.faults import Fault, by_call
 from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
@@ -175,8 +179,9 @@ class Cassette:
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
             before_record_response=lambda r: scrub_response(r, self.policy),
-            custom_patches=tuple(transport_patches(self)),
-            skip_patchers=("httpx", "httpx2", *_absent_libraries()),
+            custom_patches=(*transport_patches(self), *botocore_patches(self), *client_patches()),
+            # Ours replace vcrpy's httpx stubs and, with botocore installed, its boto3 patcher.
+            skip_patchers=("httpx", "httpx2", *(("boto3",) if botocore_installed() else ()), *_absent_libraries()),
         )
         self._vcr.data.extend(zip(requests, responses, strict=True))
         self._vcr.rewound = True  # vcrpy replays only from a cassette it considers loaded
@@ -518,7 +523,12 @@ def _as_response(stream: Any) -> dict[str, Any]:
         chunks = list(chunks)
         odd = next((c for c in chunks if not isinstance(c, bytes | bytearray)), None)
         if odd is None:
-            return sse_response(chunks)
+            response = sse_response(chunks)
+            # A generated stream names its framing's content type (NDJSON, AWS event-stream...).
+            content_type = getattr(stream, "content_type", None)
+            if isinstance(content_type, str):
+                response["headers"] = {"content-type": [content_type]}
+            return response
         hint = (
             ": encode each event (b'data: ...\\n\\n'), or pass the whole body as one str"
             if isinstance(odd, str)
@@ -535,7 +545,9 @@ def play(*streams: Any) -> Iterator[Cassette]:
     Each stream is a raw SSE body (``bytes`` or ``str``: split into events
     here, one chunk each), a sequence of SSE chunks (``bytes``, one event
     each), an object with a ``chunks`` attribute (what
-    ``streamtest.strategies`` makes), or a response dict. Requests match in order whatever their body: a
+    ``streamtest.strategies`` makes; its ``content_type`` says how it is
+    served: SSE, NDJSON, AWS event-stream), or a response dict (a recorded
+    one replays with its own content type). Requests match in order whatever their body: a
     generated stream is a cassette nobody recorded. Concurrent requests (a
     fan-out graph) therefore get the streams in the order they reach the
     transport, which varies; replay a cassette (matched by body) for those.

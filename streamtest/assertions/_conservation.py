@@ -43,17 +43,26 @@ class InteractionLike(Protocol):
 
 
 def _describe(n: int, total: int, interaction: InteractionLike) -> str:
+    """``interaction 2 of 2 (model 'm', prompt 'Write...')``: the model and prompt as the
+    interaction's wire format reads them (``Interaction.model`` / ``.prompt``), else from
+    an OpenAI-style request body."""
     request = interaction.request_json or {}
+    model = getattr(interaction, "model", None)
+    prompt = getattr(interaction, "prompt", None)
+    if not hasattr(interaction, "model") and isinstance(request.get("model"), str):
+        model = request["model"]
+    if not hasattr(interaction, "prompt"):
+        messages = request.get("messages") or request.get("input")
+        if isinstance(messages, list) and messages and isinstance(messages[-1], Mapping):
+            content = messages[-1].get("content")
+            prompt = content if isinstance(content, str) else None
+        elif isinstance(messages, str):
+            prompt = messages
     parts = []
-    if isinstance(request.get("model"), str):
-        parts.append(f"model {request['model']!r}")
-    messages = request.get("messages") or request.get("input")
-    if isinstance(messages, list) and messages and isinstance(messages[-1], Mapping):
-        content = messages[-1].get("content")
-        if isinstance(content, str):
-            parts.append(f"prompt {content[:60]!r}")
-    elif isinstance(messages, str):
-        parts.append(f"prompt {messages[:60]!r}")
+    if isinstance(model, str):
+        parts.append(f"model {model!r}")
+    if isinstance(prompt, str):
+        parts.append(f"prompt {prompt[:60]!r}")
     return f"interaction {n} of {total}" + (f" ({', '.join(parts)})" if parts else "")
 
 
