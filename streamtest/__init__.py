@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from streamtest._cassette.interaction import Interaction
     from streamtest._replay.cassette import Cassette, RecordMode, play, use_cassette
     from streamtest._transcript.capture import StreamEvent, Tokens, Transcript, acapture, capture
+    from streamtest._transcript.trajectory import InterruptStep, ModelStep, ToolStep, Trajectory, trajectory_of
     from streamtest.assertions import StreamAssertionError, checkpoint_ns_of
 
 _LAZY = {
@@ -41,6 +42,11 @@ _LAZY = {
     "Transcript": "streamtest._transcript.capture",
     "StreamEvent": "streamtest._transcript.capture",
     "Tokens": "streamtest._transcript.capture",
+    "Trajectory": "streamtest._transcript.trajectory",
+    "ModelStep": "streamtest._transcript.trajectory",
+    "ToolStep": "streamtest._transcript.trajectory",
+    "InterruptStep": "streamtest._transcript.trajectory",
+    "trajectory_of": "streamtest._transcript.trajectory",
     "StreamAssertionError": "streamtest.assertions",
     "checkpoint_ns_of": "streamtest.assertions",
     "Interaction": "streamtest._cassette.interaction",
@@ -60,7 +66,9 @@ __all__ = [
     "CassetteVersionError",
     "GoldenTranscriptError",
     "Interaction",
+    "InterruptStep",
     "LocalServerError",
+    "ModelStep",
     "NetworkBlockedError",
     "RecordMode",
     "ReplayMismatchError",
@@ -71,6 +79,8 @@ __all__ = [
     "StreamShapeError",
     "StreamtestError",
     "Tokens",
+    "ToolStep",
+    "Trajectory",
     "Transcript",
     "UnplayedInteractionsError",
     "UsageError",
@@ -78,6 +88,7 @@ __all__ = [
     "capture",
     "checkpoint_ns_of",
     "play",
+    "trajectory_of",
     "use_cassette",
 ]
 

@@ -27,9 +27,10 @@ import pytest
 
 from streamtest._exceptions import UsageError
 from streamtest._plugin.notes import note
-from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, cassette_path, recorded_cassette
+from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_path, recorded_cassette
 
 if TYPE_CHECKING:
+    from streamtest._cassette.scrub import ScrubPolicy
     from streamtest._replay.cassette import Cassette
     from streamtest._replay.faults import Fault
     from streamtest._replay.pacing import Pace
@@ -82,8 +83,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamtest_block_network", "block IP sockets in tests under replay", type="bool", default=True)
     parser.addini("streamtest_replay_pace", "replay speed: 'fast' (default), 'recorded' or a speed factor", default="fast")
     parser.addini("streamtest_drop_request_headers", "extra request headers never written to cassettes", type="args", default=[])
+    parser.addini("streamtest_drop_query_params", "extra query parameters (and form fields) never written to cassettes", type="args", default=[])
+    parser.addini("streamtest_scrub_fields", "extra JSON field names whose values are replaced by <scrubbed> in request and response bodies", type="args", default=[])
     parser.addini("streamtest_keep_response_headers", "extra response headers written to cassettes", type="args", default=[])
     parser.addini("streamtest_secret_env", "extra environment variables whose values must never be written", type="args", default=[])
+    parser.addini("streamtest_public_env", "environment variables named like credentials whose values are not secret", type="args", default=[])
     parser.addini("streamtest_secret_patterns", "extra regexes (one per line) that must never be written", type="linelist", default=[])
 
 
@@ -144,13 +148,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             url = server.start()
             early_config.stash[_SERVER] = server
             _set_env(saved, _SERVER_URL_ENV, url)
-    if not os.environ.get("OPENAI_API_KEY"):
-        # Replay and the local server need no key, but openai clients built at
-        # import time refuse to exist without one. Recording refuses to send
-        # this placeholder to a real provider (see _recording._refuse_dummy_key).
-        from streamtest._cassette.scrub import DUMMY_API_KEY
+    # Replay and the local server need no key, but clients built at import time
+    # (openai, anthropic, google-genai...) refuse to exist without one. Recording
+    # refuses to send the placeholder to a real provider (see _replay.transport).
+    from streamtest._cassette.scrub import DUMMY_API_KEY
+    from streamtest._wire.registry import placeholder_env
 
-        _set_env(saved, "OPENAI_API_KEY", DUMMY_API_KEY)
+    for name, value in placeholder_env(os.environ, DUMMY_API_KEY, replaying=not recording).items():
+        _set_env(saved, name, value)
 
 
 def _set_env(saved: dict[str, str | None], name: str, value: str) -> None:
@@ -198,14 +203,40 @@ class _Settings:
     unplayed: str
     block_network: bool
     drop_request_headers: tuple[str, ...]
+    drop_query_params: tuple[str, ...]
+    scrub_fields: tuple[str, ...]
     keep_response_headers: tuple[str, ...]
     secret_env: tuple[str, ...]
+    public_env: tuple[str, ...]
     secret_patterns: tuple[str, ...]
     replay_pace: Pace
     faults: tuple[Fault, ...]
 
+    def scrub_policy(self) -> ScrubPolicy:
+        """The default scrub policy extended with these settings' names and patterns."""
+        from streamtest._cassette.scrub import ScrubPolicy
+
+        return ScrubPolicy().extended(
+            drop_request_headers=self.drop_request_headers,
+            drop_query_params=self.drop_query_params,
+            scrub_fields=self.scrub_fields,
+            keep_response_headers=self.keep_response_headers,
+            secret_env=self.secret_env,
+            public_env=self.public_env,
+            secret_patterns=self.secret_patterns,
+        )
+
 
 _CONFIG_KEYS = frozenset(_Settings.__dataclass_fields__)
+_LIST_KEYS = (
+    "drop_request_headers",
+    "drop_query_params",
+    "scrub_fields",
+    "keep_response_headers",
+    "secret_env",
+    "public_env",
+    "secret_patterns",
+)
 
 
 def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> _Settings:
@@ -226,7 +257,9 @@ def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mappin
         raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
     if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
         raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
-    lists = ("drop_request_headers", "keep_response_headers", "secret_env", "secret_patterns")
+    for key in _LIST_KEYS:
+        if isinstance(merged[key], str) or not all(isinstance(v, str) for v in merged[key]):
+            raise UsageError(f"{key}={merged[key]!r}: expected a list of strings")
     faults = merged.get("faults") or ()
     return _Settings(
         cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
@@ -234,7 +267,7 @@ def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mappin
         block_network=bool(merged["block_network"]),
         replay_pace=Pace.parse(merged["replay_pace"]),
         faults=tuple(by_call(faults).values()),
-        **{key: tuple(merged[key]) for key in lists},
+        **{key: tuple(merged[key]) for key in _LIST_KEYS},
     )
 
 
@@ -243,10 +276,7 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
         "cassette": None,
         "unplayed": config.getini("streamtest_unplayed"),
         "block_network": config.getini("streamtest_block_network"),
-        "drop_request_headers": config.getini("streamtest_drop_request_headers"),
-        "keep_response_headers": config.getini("streamtest_keep_response_headers"),
-        "secret_env": config.getini("streamtest_secret_env"),
-        "secret_patterns": config.getini("streamtest_secret_patterns"),
+        **{key: config.getini(f"streamtest_{key}") for key in _LIST_KEYS},
         "replay_pace": config.getoption("streamtest_replay_pace") or config.getini("streamtest_replay_pace"),
         "faults": (),
     }
@@ -271,22 +301,30 @@ def streamtest_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Iterator[Cassette]:
+def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> _Settings:
+    """This test's settings (marker > ``streamtest_config`` > ini); its scrub policy is kept for the final write."""
+    item = request.node
+    settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
+    item.stash[SCRUB_POLICY] = settings.scrub_policy()
+    return settings
+
+
+@pytest.fixture
+def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> ScrubPolicy:
+    """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
+    return request.node.stash[SCRUB_POLICY]
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
     from streamtest._cassette.foreign import file_dialect
-    from streamtest._cassette.scrub import ScrubPolicy
     from streamtest._plugin.expiry import check_age
     from streamtest._replay.cassette import open_cassette
 
     item = request.node
-    settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
+    settings = _streamtest_settings
     path = cassette_path(item, settings.cassette)
-    policy = ScrubPolicy().extended(
-        drop_request_headers=settings.drop_request_headers,
-        keep_response_headers=settings.keep_response_headers,
-        secret_env=settings.secret_env,
-        secret_patterns=settings.secret_patterns,
-    )
     mode = item.config.getoption("streamtest_record") or "none"
     # A pytest-recording cassette may sit beside `path` under its own name: replay it; --record replaces it.
     source = recorded_cassette(path, item if settings.cassette is None else None)
@@ -294,7 +332,7 @@ def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) 
     active = open_cassette(
         opened,
         record=mode,
-        policy=policy,
+        policy=item.stash[SCRUB_POLICY],
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
         block_network=settings.block_network,
         upstream=_local_server_url(item.config),
@@ -325,15 +363,27 @@ def _streamtest_marker(request: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """After a passing test: write the recording, or fail on interactions never replayed."""
+    """After a passing test: write its files (cassette, golden transcripts), or fail on interactions never replayed.
+
+    Every file the test writes is written here, all through the leak guard at
+    once: when one would hold a credential, none is written. A failed test
+    (``yield`` raises) writes nothing.
+    """
     result = yield
     active = item.stash.get(_ACTIVE, None)
+    pending = item.stash.get(PENDING_FILES, [])
     if active is not None:
-        if not active.recording and active.unplayed:
+        if not active.recording and not active.faults and active.unplayed:
             note(item, "unplayed", str(active.path), "#" + ", #".join(map(str, active.unplayed)))
-        active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail")
+        active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail", also_write=pending)
         if active.recording and active.path is not None:
             note(item, "written", active.path, str(active.replaces or ""))
+    elif pending:
+        from streamtest._cassette.files import write_guarded
+
+        write_guarded(pending, item.stash[SCRUB_POLICY])
+    for written in pending:
+        note(item, "golden", written.path)
     return result
 
 

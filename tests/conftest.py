@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,14 @@ import streamtest._transcript.capture
 import streamtest.assertions
 import streamtest.strategies  # noqa: F401
 from streamtest._profiles import load_ci_profile_if_ci
+
+# The same for what the HTTP clients import lazily, on their first request: httpx2 imports
+# httpcore2 (and h11) only when a transport is built. Dropped after a pytester run that made the
+# first request, they come back as second copies whose exceptions httpx2 no longer maps, and the
+# openai SDK no longer wraps a broken stream in APIConnectionError.
+for _lazy in ("httpcore2", "httpcore", "h11", "anyio.streams.tls"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_lazy)
 
 # Shared CI machines stall now and then; a slow first draw is not a bug in a strategy.
 settings.register_profile("streamtest-project", suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -7,11 +7,11 @@ this one exists only for what that server cannot be asked to do on demand:
 
 from __future__ import annotations
 
-import gzip
 import socket
 import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ class Route:
     break_after: int | None = None  # close the connection after this many chunks
     reset: bool = False  # with break_after: a TCP reset (RST) instead of a clean close (FIN)
     header_delay: float = 0.0  # seconds before the status line and headers
-    gzip_body: bool = False
+    gzip_body: bool = False  # one gzip stream, flushed after each chunk
 
 
 @dataclass
@@ -49,18 +49,14 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
             state.connections.append(self.path)
             length = int(self.headers.get("content-length", 0))
             state.bodies.append(self.rfile.read(length))
-            route = state.routes.get(self.path, Route(status=404, chunks=[b'{"error":"no route"}']))
+            route = state.routes.get(self.path.split("?")[0], Route(status=404, chunks=[b'{"error":"no route"}']))
             time.sleep(route.header_delay)
             self.send_response(route.status)
             for name, value in route.headers:
                 self.send_header(name, value)
-            if route.gzip_body:
-                body = gzip.compress(b"".join(route.chunks))
+            encoder = zlib.compressobj(wbits=16 + zlib.MAX_WBITS) if route.gzip_body else None
+            if encoder is not None:  # one gzip stream, flushed after each chunk, as a streaming server sends it
                 self.send_header("content-encoding", "gzip")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
             self.send_header("transfer-encoding", "chunked")
             self.send_header("set-cookie", "session=abcdef0123456789; Path=/")
             self.send_header("openai-organization", "org-planted-secret")
@@ -78,8 +74,13 @@ def _handler(state: EdgeServer) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                     return
                 time.sleep(route.delay)
+                if encoder is not None:
+                    chunk = encoder.compress(chunk) + encoder.flush(zlib.Z_SYNC_FLUSH)
                 self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 self.wfile.flush()
+            if encoder is not None:
+                tail = encoder.flush()
+                self.wfile.write(f"{len(tail):x}\r\n".encode() + tail + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
 
         do_GET = do_POST

@@ -187,7 +187,7 @@ def test_never_started_server_stops_quietly() -> None:
     server = LocalLLMServer(n_threads=2)
     server.stop()
     assert not server.running
-    assert repr(server) == "<LocalLLMServer stopped n_ctx=2048 n_threads=2>"
+    assert repr(server) == "<LocalLLMServer stopped n_ctx=4096 n_threads=2>"
 
 
 def test_default_threads_leave_a_core_for_the_test_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -132,3 +132,33 @@ def test_placeholders_are_consistent_and_numbered_by_first_appearance(ids: list[
     out = [n.checkpoint_ns(f"node:{task}") for task in ids]
     first_seen = list(dict.fromkeys(ids))
     assert out == [f"node:<task:{first_seen.index(task) + 1}>" for task in ids]
+
+
+def test_tool_call_ids_become_call_placeholders_wherever_a_tool_call_names_them() -> None:
+    n = Normalizer()
+    message = {
+        "tool_calls": [{"name": "get_weather", "args": {"city": "Paris"}, "id": "q4c9HVB2", "type": "tool_call"}],
+        "tool_call_chunks": [{"name": "get_weather", "args": "{", "id": "q4c9HVB2", "index": 0, "type": "tool_call_chunk"}],
+        "content": [{"type": "function_call", "call_id": "call_Yn", "id": "fc_Yn", "arguments": "{}"}],
+        "id": "not-a-call",  # a message id is not a tool-call id
+    }
+    plain = n.value(message)
+    assert plain["tool_calls"][0]["id"] == plain["tool_call_chunks"][0]["id"] == "<call:1>"
+    assert plain["content"][0]["call_id"] == "<call:2>" and plain["content"][0]["id"] == "<call:3>"
+    assert plain["id"] == "not-a-call"
+    assert n.value({"type": "tool", "tool_call_id": "q4c9HVB2"})["tool_call_id"] == "<call:1>"
+    assert n.tool_call_id("<call:1>") == "<call:1>" and n.tool_call_id(None) is None
+
+
+def test_interrupt_ids_become_interrupt_placeholders() -> None:
+    n = Normalizer()
+    update = {"__interrupt__": [{"value": {"city": "Paris"}, "id": "0a6ff2e4b23c051b43db961f5c688fcd"}]}
+    assert n.value(update) == {"__interrupt__": [{"value": {"city": "Paris"}, "id": "<interrupt:1>"}]}
+
+
+def test_provider_message_ids_and_epoch_timestamps_are_normalized_in_messages() -> None:
+    n = Normalizer()
+    message = {"content": "Hi", "response_metadata": {"id": "resp_A3tH5", "created_at": 1796161484.0}, "type": "ai", "id": "resp_A3tH5"}
+    assert n.value(message) == {"content": "Hi", "response_metadata": {"id": "<msg:1>", "created_at": "<timestamp>"}, "type": "ai", "id": "<msg:1>"}
+    assert n.value({"content": "resp_other", "type": "tool"}) == {"content": "resp_other", "type": "tool"}
+    assert n.value({"type": "text", "id": "msg_31wxnv2HsBs6Jb39klUSsDwsGCs9T9iV"}) == {"type": "text", "id": "<id:1>"}

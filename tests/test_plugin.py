@@ -199,7 +199,13 @@ def test_leak_guard_refuses_to_write_a_secret_in_a_prompt(pytester: pytest.Pytes
     _app(pytester, JOKE_TEST.replace('ask("{prompt}") == "Why was the cat"', f'ask("my key is {SECRET}")'))
     result = pytester.runpytest("--record")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*SecretLeakError: refused to write*the value of $OPENAI_API_KEY*Nothing was written*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*SecretLeakError: refused to write*test_joke.yaml: it would hold a credential. Nothing was written.",
+            "*test_joke.yaml: the value of $OPENAI_API_KEY in request 1*",
+            "*Found in a request (what your code sent):*keep the value out of the prompt.",
+        ]
+    )
     assert SECRET not in result.stdout.str()
     assert not (pytester.path / "cassettes").exists()
 
@@ -250,3 +256,35 @@ def test_cassette_path_is_beside_the_test_file(pytester: pytest.Pytester, edge: 
     (sub / "test_deep.py").write_text(APP.format(tests=JOKE_TEST.format(prompt="Write a joke about cats")))
     pytester.runpytest("--record").assert_outcomes(passed=1)
     assert (Path(sub) / "cassettes" / "test_deep" / "test_joke.yaml").is_file()
+
+
+def test_ini_keys_extend_the_scrub_and_the_guard(pytester: pytest.Pytester, edge: EdgeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_PASS", "not-secret-9")
+    pytester.makeini(
+        "[pytest]\n"
+        "streamtest_scrub_fields = tenant_pin\n"
+        "streamtest_drop_query_params = tenant\n"
+        "streamtest_public_env = DB_PASS\n"
+    )
+    tests = """
+import openai
+
+@pytest.mark.streamtest
+def test_ini():
+    client = openai.OpenAI(base_url=os.environ["EDGE_URL"] + "/v1", max_retries=0, default_query={{"tenant": "acme-tenant-1", "v": "2"}})
+    stream = client.chat.completions.create(model="m", messages=[{{"role": "user", "content": "value not-secret-9"}}], stream=True, extra_body={{"tenant_pin": "pin-planted-4321"}})
+    assert list(stream)
+
+@pytest.mark.streamtest(scrub_fields=["note"], public_env=[])
+def test_marker():
+    ask("value not-secret-9")
+"""
+    _app(pytester, tests)
+    result = pytester.runpytest("--record")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*test_marker.yaml: the value of $DB_PASS in request 1*"])
+    text = (pytester.path / "cassettes" / "test_app" / "test_ini.yaml").read_text()
+    assert "tenant_pin: <scrubbed>" in text and "pin-planted-4321" not in text
+    assert "acme-tenant-1" not in text and "?v=2" in text
+    assert "not-secret-9" in text  # listed as public
+    pytester.runpytest("-k", "test_ini").assert_outcomes(passed=1)

@@ -16,8 +16,35 @@ def _block_containing(needle: str) -> str:
 
 def test_the_property_test_in_the_readme_passes() -> None:
     namespace: dict[str, object] = {}
-    exec(compile(_block_containing("def test_joke_tokens_add_up_to_the_state"), str(README), "exec"), namespace)
+    # A pseudo file name: hypothesis reads the test's source file for constants, and the README
+    # is Markdown, not Python (a "(" before a "#" made it fail to tokenize).
+    exec(compile(_block_containing("def test_joke_tokens_add_up_to_the_state"), f"<{README.name}>", "exec"), namespace)
     namespace["test_joke_tokens_add_up_to_the_state"]()  # type: ignore[operator]
+
+
+def test_the_agent_property_test_in_the_readme_passes() -> None:
+    from examples.agents import weather_agent
+
+    namespace: dict[str, object] = {"agent": weather_agent}
+    name = "test_whatever_the_chunking_the_agent_calls_get_weather_once_and_answers"
+    exec(compile(_block_containing(f"def {name}"), str(README), "exec"), namespace)
+    namespace[name]()  # type: ignore[operator]
+
+
+def test_the_hand_written_sse_block_in_the_readme_loads_as_documented() -> None:
+    from streamtest._cassette.format import load
+
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S) if "raw:" in b]
+    cassette = (
+        "streamtest_format: 1\ninteractions:\n- request: {method: POST, uri: 'https://api.openai.com/v1/responses'}\n"
+        "  response:\n    status: 200\n    headers: {content-type: [text/event-stream]}\n" + block
+    )
+    (response,) = load(cassette, "README.md")[1]
+    assert response["chunks"] == [
+        b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n',
+        b"data: [DONE]\n\n",
+        b": keep-alive\n\n",
+    ]
 
 
 def test_the_fault_property_in_the_readme_passes_on_the_example_graph() -> None:

@@ -56,6 +56,7 @@ from streamtest.assertions import (
     assert_tokens_in_order,
     transcript_diff_lines,
 )
+from streamtest.assertions._render import show_token
 
 TOPIC = {"topic": "cats"}
 FANOUT_REPLAYS = 200
@@ -114,6 +115,11 @@ def caret_target(message: str, label: str) -> str:
     if not rest:
         return "<end>"
     return _UNESCAPED_BAR.split(rest, maxsplit=1)[0]
+
+
+def piped(tokens: list[str]) -> str:
+    """Tokens as a failure message prints them: ``Why| was|``."""
+    return "".join(show_token(token) + "|" for token in tokens)
 
 
 def stream_line(message: str, label: str) -> str:
@@ -211,7 +217,7 @@ def test_custom_seed_sync(cassette: Cassette, replay_again: Any, golden_transcri
     check_custom_seed(v2, cassette)
     assert v2.raw[0]["type"] == "custom" and v2.raw[0]["data"][0] == t.raw[0][0] == {
         "role": "assistant",
-        "content": "Write",
+        "content": cassette.interactions[0].tokens[0],
     }
     assert t == v2
     golden_transcript.check(t, name="custom_mode")
@@ -388,11 +394,13 @@ def test_messages_seed_metadata(cassette: Cassette) -> None:
     with pytest.raises(StreamAssertionError) as excinfo:
         assert_metadata(t, tags=["joke"])
     message = str(excinfo.value)
-    assert message.startswith("metadata: 24 of 48 events do not match tags:")
+    joke, poem = provider_tokens(cassette)["joke"], provider_tokens(cassette)["poem"]
+    total = len(joke) + len(poem)
+    assert message.startswith(f"metadata: {len(poem)} of {total} events do not match tags:")
     assert (
-        "tokens 25-48 ('Write'…' a', node 'call_model', tags ['poem']): 'tags' is ['poem'], expected ['joke']"
-        in message
-    )
+        f"tokens {len(joke) + 1}-{total} ({show_token(poem[0])!r}…{show_token(poem[-1])!r}, node 'call_model', "
+        "tags ['poem']): 'tags' is ['poem'], expected ['joke']"
+    ) in message
 
 
 @pytest.mark.streamtest(cassette="seed_custom")
@@ -513,7 +521,7 @@ dropping_graph = (
 def test_planted_bug_dropped_token_is_pointed_at(cassette: Cassette, replay_again: Any) -> None:
     t = capture(dropping_graph, TOPIC, stream_mode="custom")
     joke = provider_tokens(cassette)["joke"]
-    assert joke[2] == " joke"  # the token the node drops
+    dropped, after = joke[2], joke[3]  # the node drops the joke's 3rd token
 
     # conservation names the interaction and shows the two streams, caret under the missing token
     with pytest.raises(AssertionError) as excinfo:
@@ -523,28 +531,30 @@ def test_planted_bug_dropped_token_is_pointed_at(cassette: Cassette, replay_agai
         "interaction 1 of 2 (model 'gpt-4o-mini', prompt 'Write a joke about cats') did not reach the stream "
         "intact; closest: call 1 (custom, node 'call_model', tags ['joke']), from its start"
     )
-    assert "first difference at token 3 (provider sent ' joke', graph streamed ' about'); " in message
-    assert "provider sent has 24 tokens, graph streamed 23:" in message
-    assert stream_line(message, "provider sent").startswith("Write| a| joke| about| cats|<|\\||im|")
-    assert stream_line(message, "graph streamed").startswith("Write| a| about| cats|<|\\||im|")
-    assert caret_target(message, "provider sent") == " joke"
-    assert caret_target(message, "graph streamed") == " about"
+    assert f"first difference at token 3 (provider sent {dropped!r}, graph streamed {after!r}); " in message
+    assert f"provider sent has {len(joke)} tokens, graph streamed {len(joke) - 1}:" in message
+    assert stream_line(message, "provider sent").startswith(piped(joke[:5]))
+    assert stream_line(message, "graph streamed").startswith(piped(joke[:2] + joke[3:6]))
+    assert caret_target(message, "provider sent") == show_token(dropped)
+    assert caret_target(message, "graph streamed") == show_token(after)
 
     # the exact-sequence assertion says the same from the tag's side
     with pytest.raises(AssertionError) as excinfo:
         assert_tokens(t, joke, tag="joke")
     message = str(excinfo.value)
     assert message.startswith(
-        "tokens of tag 'joke' differ\nfirst difference at token 3 (expected ' joke', actual ' about')"
+        f"tokens of tag 'joke' differ\nfirst difference at token 3 (expected {dropped!r}, actual {after!r})"
     )
-    assert caret_target(message, "expected") == " joke" and caret_target(message, "actual") == " about"
+    assert caret_target(message, "expected") == show_token(dropped)
+    assert caret_target(message, "actual") == show_token(after)
 
-    # the node still returns the whole joke: "Write a joke" and "Write a about" part at character 9
+    # the node still returns the whole joke: the text parts where the dropped token was
     with pytest.raises(AssertionError) as excinfo:
         assert_text_matches_state(t, "joke", tag="joke")
     message = str(excinfo.value)
-    assert message.startswith("text of tag 'joke' differs from the final state's 'joke' at character 9")
-    assert caret_target(message, "actual") == " about"
+    at = len(joke[0] + joke[1]) + 1
+    assert message.startswith(f"text of tag 'joke' differs from the final state's 'joke' at character {at}")
+    assert caret_target(message, "actual") == show_token(after)
 
     # the poem is untouched, and "in order" still holds for the joke (a token missing is not disorder)
     assert_tokens(t, provider_tokens(cassette)["poem"], tag="poem")
@@ -556,7 +566,7 @@ def test_planted_bug_dropped_token_is_pointed_at(cassette: Cassette, replay_agai
     assert good != t
     lines = transcript_diff_lines(good.records(), t.records(), labels=("golden", "actual"))
     assert lines[0] == "first difference in record 1 (custom call_model):"
-    assert lines[1].startswith("first difference at token 3 (golden ' joke', actual ' about')")
+    assert lines[1].startswith(f"first difference at token 3 (golden {dropped!r}, actual {after!r})")
 
 
 def call_model_mistagged(tags: list[str]) -> Any:
@@ -586,12 +596,13 @@ def test_planted_bug_poem_tagged_joke(cassette: Cassette) -> None:
     with pytest.raises(AssertionError) as excinfo:
         assert_tokens(t, expected["joke"], tag="joke")
     message = str(excinfo.value)
+    joke, poem = expected["joke"], expected["poem"]
     assert message.startswith(
-        "tokens of tag 'joke' differ\nfirst difference at token 25 (expected ends; actual continues with 'Write'); "
-        "expected has 24 tokens, actual 48:"
+        f"tokens of tag 'joke' differ\nfirst difference at token {len(joke) + 1} (expected ends; actual continues "
+        f"with {poem[0]!r}); expected has {len(joke)} tokens, actual {len(joke) + len(poem)}:"
     )
-    assert stream_line(message, "actual").startswith("…") and "Write| a| short| poem|" in stream_line(message, "actual")
-    assert caret_target(message, "actual") == "Write"
+    assert stream_line(message, "actual").startswith("…") and piped(poem[:4]) in stream_line(message, "actual")
+    assert caret_target(message, "actual") == show_token(poem[0])
     assert caret_target(message, "expected") == "<end>"
 
     # conservation with the tags each call's model should carry names the call and the tags
@@ -612,17 +623,18 @@ def test_planted_bug_poem_tagged_joke(cassette: Cassette) -> None:
 @pytest.mark.streamtest(cassette="seed_messages")
 def test_planted_bug_poem_carries_both_tags(cassette: Cassette) -> None:
     t = capture(call_model_mistagged(["poem", "joke"]), TOPIC)
-    assert t.tagged("poem").tokens == provider_tokens(cassette)["poem"]  # a "poem" filter alone would not see it
+    joke, poem = provider_tokens(cassette)["joke"], provider_tokens(cassette)["poem"]
+    assert t.tagged("poem").tokens == poem  # a "poem" filter alone would not see it
     with pytest.raises(AssertionError) as excinfo:
         assert_tags_exclusive(t, "joke", "poem")
     message = str(excinfo.value)
     assert message.startswith(
-        "24 of 48 tagged tokens carry more than one of ['joke', 'poem']; first: token 25 'Write' "
-        "(node 'call_model', tags ['poem', 'joke']) carries ['joke', 'poem']"
+        f"{len(poem)} of {len(joke) + len(poem)} tagged tokens carry more than one of ['joke', 'poem']; first: "
+        f"token {len(joke) + 1} {show_token(poem[0])!r} (node 'call_model', tags ['poem', 'joke']) carries ['joke', 'poem']"
     )
-    assert caret_target(message, "tokens") == "Write"
+    assert caret_target(message, "tokens") == show_token(poem[0])
     # the joke's last tokens, then the poem's first, caret under the first doubly tagged one
-    assert "Write| a| joke| about|Write| a| short| poem|" in stream_line(message, "tokens")
+    assert piped(joke[-4:] + poem[:4]) in stream_line(message, "tokens")
 
 
 def fanout_mistagged() -> Any:
@@ -657,9 +669,10 @@ def test_planted_bug_tag_routed_from_the_wrong_node(cassette: Cassette) -> None:
     with pytest.raises(AssertionError) as excinfo:
         assert_from_nodes(t, "joke_node", tag="joke")
     message = str(excinfo.value)
+    joke, poem = provider_tokens(cassette)["joke"], provider_tokens(cassette)["poem"]
     assert message.startswith(
-        "24 of 48 tokens of tag 'joke' come from nodes other than 'joke_node'; "
-        "first: token 25 'Write' (node 'poem_node', tags ['joke'])"
+        f"{len(poem)} of {len(joke) + len(poem)} tokens of tag 'joke' come from nodes other than 'joke_node'; "
+        f"first: token {len(joke) + 1} {show_token(poem[0])!r} (node 'poem_node', tags ['joke'])"
     )
-    assert caret_target(message, "tokens") == "Write"
-    assert "by node: 'joke_node' ×24, 'poem_node' ×24" in message
+    assert caret_target(message, "tokens") == show_token(poem[0])
+    assert f"by node: 'joke_node' ×{len(joke)}, 'poem_node' ×{len(poem)}" in message

@@ -420,11 +420,29 @@ def test_rechunking_a_generated_stream_keeps_its_ground_truth(pair: tuple[Genera
         ([b'data: {"object":"chat.completion.chunk","choices":[{"index":1,"delta":{}}]}\n\n'], "several choices"),
         ([b'data: {"object":"list"}\n\n'], "neither chat completions nor responses"),
         ([b"data: not json\n\n"], "does not carry JSON"),
+        ([b'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[]}}]}\n\n'], "carries logprobs"),
     ],
 )
 def test_rechunkings_rejects_what_it_cannot_recut(recorded, message: str) -> None:
     with pytest.raises(streamtest.UsageError, match=message):
         rechunkings(recorded)
+
+
+def test_a_responses_stream_with_logprobs_is_refused_not_corrupted() -> None:
+    """Each output_text.delta carries the logprobs of its own tokens; a re-cut delta would copy the wrong ones."""
+    logprob = {"token": " a", "logprob": -0.5, "bytes": [32, 97], "top_logprobs": []}
+    with_logprobs = [
+        _resp_event({**json.loads(chunk.split(b"data: ", 1)[1]), "logprobs": [logprob]}) if b"output_text.delta" in chunk else chunk
+        for chunk in RECORDED_RESPONSES
+    ]
+    with pytest.raises(streamtest.UsageError, match="recorded responses stream carries logprobs, which cannot follow other cuts"):
+        rechunkings(with_logprobs)
+    # Empty logprobs (what the API sends when none were asked for) are fine.
+    empty = [
+        _resp_event({**json.loads(chunk.split(b"data: ", 1)[1]), "logprobs": []}) if b"output_text.delta" in chunk else chunk
+        for chunk in RECORDED_RESPONSES
+    ]
+    assert find(rechunkings(empty), lambda stream: True).text == "write a joke"
 
 
 # ----------------------------------------------------------------------------- SSE variations

@@ -188,3 +188,30 @@ def test_any_token_text_survives_the_golden_file_round_trip(tokens: list[str]) -
     )
     document = GoldenTranscript(lambda name: Path("unused"), record=None, test_id="x").document(transcript)
     assert yaml.safe_load(_dump(document)) == document
+
+
+def test_a_golden_transcript_is_written_only_when_the_test_passes(pytester: pytest.Pytester) -> None:
+    """Golden files wait for the end of the test, like the cassette: a failed test writes neither."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(
+        test_inner="""
+from streamtest._transcript.capture import capture
+from tests.test_transcript_fakes import joke_poem_graph
+
+def test_fails_after_checking(golden_transcript):
+    sync, _ = joke_poem_graph()
+    golden_transcript.check(capture(sync, {"topic": "cats"}))
+    assert golden_transcript.path().parent.exists() is False  # not written yet
+    raise AssertionError("the test failed after its golden check")
+
+def test_passes(golden_transcript):
+    sync, _ = joke_poem_graph()
+    golden_transcript.check(capture(sync, {"topic": "cats"}))
+    assert not golden_transcript.path().exists()  # written once the test has passed
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--record=all")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: the test failed after its golden check"])
+    folder = pytester.path / "cassettes" / "test_inner"
+    assert sorted(p.name for p in folder.iterdir()) == ["test_passes.transcript.yaml"]

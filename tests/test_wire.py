@@ -113,8 +113,9 @@ def test_http_errors_replay_as_the_same_sdk_error(tmp_path: Path, status: int) -
     assert errors[0][1] == status
 
 
-def test_a_stream_broken_mid_way_replays_as_the_same_break(tmp_path: Path) -> None:
-    route = Route(chunks=chat_chunks(["Why", " was", " the", " cat"]), break_after=3)
+@pytest.mark.parametrize("gzip_body", [False, True], ids=["plain", "gzip"])
+def test_a_stream_broken_mid_way_replays_as_the_same_break(tmp_path: Path, gzip_body: bool) -> None:
+    route = Route(chunks=chat_chunks(["Why", " was", " the", " cat"]), break_after=3, gzip_body=gzip_body)
     outcomes = []
     with edge_server({"/v1/chat/completions": route}) as server:
         for record in ("all", "none"):
@@ -138,6 +139,64 @@ def test_gzip_bodies_are_stored_decoded(tmp_path: Path) -> None:
     assert "content-encoding" not in (tmp_path / "gz.yaml").read_text()
     with use_cassette(tmp_path / "gz.yaml"):
         assert _client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT).choices[0].message.content == live == "hi"
+
+
+def test_a_gzip_stream_is_stored_as_timed_readable_events_and_replays_what_the_app_read(tmp_path: Path) -> None:
+    """httpx decodes gzip before the app reads a byte; the cassette keeps the decoded events, timed, and serves them."""
+    path = tmp_path / "gzip-sse.yaml"
+    events = chat_chunks(["Why", " was", " the", " cat"])
+    body = {"model": "m", "messages": PROMPT, "stream": True}
+    with edge_server({"/v1/chat/completions": Route(chunks=events, delay=0.1, gzip_body=True)}) as server:
+        with use_cassette(path, record="all"), httpx2.Client() as http:
+            with http.stream("POST", server.url + "/v1/chat/completions", json=body) as response:
+                assert response.headers["content-encoding"] == "gzip"
+                live = list(response.iter_bytes())
+        with use_cassette(path, record="all"):
+            recorded_tokens = _tokens(_client(server.url).chat.completions.create(model="m", messages=PROMPT, stream=True))
+    text = path.read_text()
+    assert "content-encoding" not in text and "raw_base64" not in text
+    assert '"delta":{"content":" was"}' in text  # stored readable, one event per line
+    (response_dict,) = load_path(path)[1]
+    assert response_dict["chunks"] == events
+    offsets = response_dict["offsets"]
+    assert offsets == sorted(offsets) and offsets[-1] - offsets[0] > 0.3  # timed as they arrived
+    with use_cassette(path), httpx2.Client() as http:
+        with http.stream("POST", "http://elsewhere.invalid/v1/chat/completions", json=body) as response:
+            served = list(response.iter_raw())
+            assert "content-encoding" not in response.headers
+    assert served == events  # one recorded event per chunk
+    assert b"".join(served) == b"".join(live)  # what the application read while recording
+    with use_cassette(path):
+        assert _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True)) == recorded_tokens == ["Why", " was", " the", " cat"]
+
+
+def test_play_takes_a_raw_sse_body_as_bytes_or_str() -> None:
+    events = chat_chunks(["Why", " was"])
+    for body in (b"".join(events), b"".join(events).decode()):
+        with play(body) as cassette:
+            tokens = _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True))
+        assert tokens == ["Why", " was"]
+        assert cassette.interactions[0].chunks == tuple(events)  # split into events, one chunk each
+
+
+@pytest.mark.parametrize(
+    ("stream", "got"),
+    [
+        (42, "got int: 42"),
+        (None, "got NoneType"),
+        ([b"data: {}\n\n", 3], "got a list holding a int (3)"),
+        (["data: {}\n\n"], "got a list holding a str ('data: {}\\n\\n'): encode each event"),
+        ({"chunks": [b"x"]}, "got a dict without 'status'"),
+    ],
+)
+def test_play_says_what_it_accepts(stream: object, got: str) -> None:
+    from streamtest import UsageError
+
+    with pytest.raises(UsageError) as caught, play(stream):
+        pass
+    message = str(caught.value)
+    assert message.startswith("play() takes, per request: a raw SSE body (bytes or str), a list of SSE event chunks")
+    assert got in message
 
 
 def test_recording_passes_each_event_through_as_it_arrives(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@
 - :mod:`.jsonstyle`: the JSON encodings that re-encode to the recorded bytes;
 - :mod:`.yamlsafe`: no aliases, bounded nesting (what keeps a load proportional to the file);
 - :mod:`.interaction`: the read-only :class:`~.interaction.Interaction` view;
-- :mod:`.scrub`: redaction before writing and the leak guard after;
+- :mod:`.scrub`: redaction before writing (and before matching) and the leak guard after;
 - :mod:`.match`: request matching and the diff shown when nothing matches;
-- :mod:`.files`: atomic writes.
+- :mod:`.files`: every file written: all of a test's files through the leak guard, then atomically.
 
 Imports ``streamtest._wire`` (what streams mean), never ``_replay`` or above.
 This ``__init__`` imports nothing.

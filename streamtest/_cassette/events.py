@@ -1,7 +1,9 @@
 """Streamed bodies in a cassette: one line per unit (an SSE event...), each with its arrival time.
 
 Per framing (see ``streamtest._wire.framing``), a codec turns the units of a
-recorded body into plain entries and back, byte for byte. For SSE an entry is
+recorded body into plain entries and back, byte for byte: SSE's is here,
+the others have their own modules (:mod:`.ndjson_codec`, :mod:`.eventstream_codec`), and
+:data:`CODECS` lists them all. For SSE an entry is
 ``{"t": 0.1021, "data": {...}}`` (data stored parsed when re-encoding it gives
 the exact bytes back), ``{"text": "[DONE]"}`` (data kept as text), or
 ``{"raw": "..."}`` / ``{"raw_base64": "..."}`` (comments, several data lines,
@@ -26,16 +28,18 @@ import functools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import add
 from typing import Any
 
+from streamtest._cassette.eventstream_codec import decode_frames, encode_frames
 from streamtest._cassette.jsonstyle import ENCODERS, JSON_STYLES, json_style
+from streamtest._cassette.ndjson_codec import decode_lines, encode_lines
 from streamtest._wire.sse import SSEEvent, encode_event, parse_event
 
-__all__ = ["EventLines", "decode_events", "encode_events"]
+__all__ = ["CODECS", "EventLines", "decode_events", "encode_events"]
 
 _EOL_NAMES = {"\n": "lf", "\r\n": "crlf", "\r": "cr"}
 _EOLS = {name: eol for eol, name in _EOL_NAMES.items()}
@@ -82,9 +86,9 @@ class EventLines:
 
 def encode_events(framing: str, chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
     """The cassette block of a streamed body cut into ``chunks`` by the framing named ``framing``."""
-    if framing != "sse":
+    if framing not in CODECS:
         raise ValueError(f"no cassette codec for framing {framing!r}")
-    return _encode_sse(chunks, offsets)
+    return CODECS[framing][0](chunks, offsets)
 
 
 def decode_events(framing: str, entry: Any, where: str) -> tuple[list[bytes], list[float] | None]:
@@ -94,14 +98,14 @@ def decode_events(framing: str, entry: Any, where: str) -> tuple[list[bytes], li
     :class:`EventLines` (a block of JSON lines); a codec without a line
     decoder of its own gets the lines parsed into entries.
     """
+    if framing not in CODECS:
+        raise ValueError(f"{where} has no codec for framing {framing!r}")
     if not isinstance(entry, dict):
         raise ValueError(f"{where}.{framing} must be a mapping")
     events = entry.get("events")
     if isinstance(events, EventLines) and framing not in _LINE_CODECS:
         entry = {**entry, "events": events.entries(f"{where}.{framing}")}
-    if framing == "sse":
-        return _decode_sse(entry, where)
-    raise ValueError(f"{where} has no codec for framing {framing!r}")
+    return CODECS[framing][1](entry, where)
 
 
 # Framings whose codec reads EventLines itself (a fast path for lines the checksum vouches for).
@@ -171,7 +175,7 @@ def _decode_sse(entry: dict[str, Any], where: str) -> tuple[list[bytes], list[fl
     offsets: list[float] = []
     add_chunk, add_offset = chunks.append, offsets.append
     # The common entry, {"t": T, "data": D} in a one-line JSON style, inline; every other through _decode_sse_entry.
-    one_line = "indent" not in JSON_STYLES[style]
+    one_line = "indent" not in JSON_STYLES.get(style, {})
     head, tail = "data: ", eol + eol
     for number, event in enumerate(numbered, 1):
         try:
@@ -282,3 +286,14 @@ def _sse_line(skip: int) -> re.Pattern[bytes]:
     return re.compile(
         b"\n" + item + rb'(?:\{(?:"t":([0-9.eE+-]+),)?(?:"event":("[^"\\\n]*"),)?"data":([^\n]*)\}(?=\n|$)|([^\n]*))'
     )
+
+
+_Encode = Callable[[Sequence[bytes], Sequence[float] | None], dict[str, Any]]
+_Decode = Callable[[Any, str], tuple[list[bytes], list[float] | None]]
+
+# Framing name -> (encode, decode). A new framing adds its codec module here.
+CODECS: dict[str, tuple[_Encode, _Decode]] = {
+    "sse": (_encode_sse, _decode_sse),
+    "ndjson": (encode_lines, decode_lines),
+    "eventstream": (encode_frames, decode_frames),
+}

@@ -1,13 +1,94 @@
-"""Atomic file writes: readers (and a Ctrl-C, and xdist workers) see the old file or the new one."""
+"""Every file streamtest writes: checked by the leak guard all together, then written atomically.
+
+A test's files (its cassette, its golden transcripts) are written by one call,
+:func:`write_guarded`, at the end of a passing test: every text is checked
+first, and when one holds a credential none is written, so a refused test
+leaves nothing behind. Each file is written through a temporary file in the
+same folder and ``os.replace``: readers (and a Ctrl-C, and xdist workers) see
+the old file or the new one. A temporary file left by a killed run
+(``.<name>.<pid>.<random>.tmp``) is removed the next time that file is written.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+from streamtest._cassette.scrub import Leak, ScrubPolicy, locate_leaks
+from streamtest._exceptions import SecretLeakError
+
+__all__ = ["TEMP_SUFFIX", "PendingFile", "atomic_write", "remove_stale_temps", "write_guarded"]
+
+TEMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file about to be written.
+
+    ``parts`` are the texts it is made of as they were before serializing
+    (``("request 1", ...)``, ``("the golden transcript", ...)``): the leak
+    guard reads them as well as ``text``, and says which part a credential is in.
+    Neither is in the repr: pytest prints the arguments of every frame of a
+    failing test's traceback, and these may hold the very credential refused.
+    """
+
+    path: Path
+    text: str = field(repr=False)
+    parts: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+def write_guarded(files: Sequence[PendingFile], policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> None:
+    """Write every file, or none: ``SecretLeakError`` when any would hold a credential."""
+    __tracebackhide__ = True  # pytest: the message says it all; the arguments are the test's files
+    refused = [(f, leaks) for f in files if (leaks := locate_leaks(f.parts, policy, environ, whole=f.text))]
+    if refused:
+        raise SecretLeakError(_refusal(refused, len(files)))
+    for f in files:
+        atomic_write(f.path, f.text)
+
+
+_ADVICE = {
+    "request": (
+        "in a request (what your code sent): drop the header with streamtest_drop_request_headers, the query "
+        "parameter with streamtest_drop_query_params, scrub the JSON field with streamtest_scrub_fields, or keep "
+        "the value out of the prompt."
+    ),
+    "response": (
+        "in a response only: the server sent it back, it is not in the request as recorded. Scrub the JSON "
+        "field it came back in with streamtest_scrub_fields (response bodies and each SSE event are scrubbed "
+        "too), or record against a server that does not return it."
+    ),
+    "golden": (
+        "in a golden transcript (the graph's input, state or stream): keep the value out of the graph's state, "
+        "or scrub its field with streamtest_scrub_fields."
+    ),
+    "file": "in the serialized file: add a pattern with streamtest_secret_patterns if this is a false alarm.",
+}
+
+
+def _kind(where: str) -> str:
+    return next((kind for kind in ("request", "response", "golden") if kind in where), "file")
+
+
+def _refusal(refused: Sequence[tuple[PendingFile, list[Leak]]], total: int) -> str:
+    names = ", ".join(str(f.path) for f, _ in refused)
+    every = "" if total == 1 else f" (none of this test's {total} files)"
+    lines = [f"refused to write {names}: it would hold a credential. Nothing was written{every}."]
+    kinds: list[str] = []
+    for pending, leaks in refused:
+        found = "; ".join(f"{leak.what} in {leak.where}" for leak in leaks)
+        lines.append(f"  {pending.path.name}: {found}")
+        kinds.extend(_kind(leak.where) for leak in leaks)
+    for kind in dict.fromkeys(kinds):
+        lines.append(f"  Found {_ADVICE[kind]}")
+    if any(leak.what.startswith("the value of $") for _, leaks in refused for leak in leaks):
+        lines.append("  A variable whose value is not a secret can be listed in streamtest_public_env.")
+    return "\n".join(lines)
 
 
 def _umask() -> int:
@@ -16,10 +97,44 @@ def _umask() -> int:
     return mask
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files a killed writer left for ``path``; return what was removed.
+
+    A temp file names its writer's pid: one whose process is gone (or that is
+    this process: its writes are not running concurrently with this one) is
+    stale. A temp file of a live process is another writer's, and left alone.
+    """
+    removed = []
+    prefix = f".{path.name}."
+    with contextlib.suppress(OSError):
+        for candidate in path.parent.iterdir():
+            name = candidate.name
+            if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+                continue
+            pid_part = name[len(prefix) :].split(".", 1)[0]
+            if pid_part.isdigit() and int(pid_part) != os.getpid() and _alive(int(pid_part)):
+                continue
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder, fsync, then ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temps(path)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX)
     try:
         # mkstemp makes the file 0600; these are normal files to commit.
         os.chmod(temp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())

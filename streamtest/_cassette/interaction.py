@@ -71,8 +71,13 @@ class Interaction:
 
     @cached_property
     def frames(self) -> list[Frame]:
-        """The units of the stream that carry data, read by the framing (empty for a plain body)."""
-        return frames_of(framing_named(self.framing) if self.framing else None, self.chunks)
+        """The units of the stream that carry data, read by the framing (empty for a plain body).
+
+        The body is cut again rather than read chunk by chunk: a recording's chunks are
+        its units, but a stream given to ``play()`` may be cut at any byte.
+        """
+        framing = framing_named(self.framing) if self.framing else None
+        return frames_of(framing, framing.split(self.body) if framing is not None else ())
 
     @cached_property
     def wire(self) -> WireFormat | None:
@@ -126,7 +131,7 @@ class Interaction:
     @property
     def model(self) -> str | None:
         """The model the request asked for."""
-        return self.wire.model(self.request_json) if self.wire is not None else None
+        return self.wire.model(self.request_json, self.path) if self.wire is not None else None
 
 
 def interactions_of(requests: Sequence[Request], responses: Sequence[dict[str, Any]]) -> list[Interaction]:

@@ -2,13 +2,16 @@
 
 A cassette stores JSON as data (readable, diffable) only when one of these
 styles re-encodes it to the bytes that were on the wire; otherwise it keeps
-the text. A leaf: imports nothing of streamtest.
+the text. Imports only the wire layer (for Go's encoding, which Ollama's
+server writes).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from streamtest._wire.ollama import GoJSONEncoder
 
 __all__ = ["ENCODERS", "JSON_STYLES", "json_style"]
 
@@ -22,9 +25,12 @@ JSON_STYLES: dict[str, dict[str, Any]] = {
     "indent2-ascii": {"indent": 2, "ensure_ascii": True},
 }
 
+
 # One encoder per style: json.dumps with options builds a new encoder on every call,
 # which was a quarter of a cassette's load time (bench row 3's profile).
-ENCODERS = {name: json.JSONEncoder(**options) for name, options in JSON_STYLES.items()}
+ENCODERS: dict[str, json.JSONEncoder] = {name: json.JSONEncoder(**options) for name, options in JSON_STYLES.items()}
+# Go's encoding/json (Ollama): compact, with <, >, &, U+2028, U+2029 escaped.
+ENCODERS["go"] = GoJSONEncoder()
 
 
 def json_style(text: str) -> str | None:

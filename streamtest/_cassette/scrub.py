@@ -3,34 +3,66 @@
 Two layers, on purpose:
 
 1. ``scrub_request`` / ``scrub_response`` run as vcrpy's ``before_record_*``
-   hooks. Request headers that can carry credentials are dropped (a denylist
-   plus a name pattern, because providers invent new auth headers); response
-   headers are an allowlist, because providers add tracking headers
-   (``openai-organization``, ``x-request-id``, ``set-cookie``, ``cf-ray``...)
-   faster than any denylist can follow. Both are idempotent: vcrpy also runs
-   them on requests it matches.
-2. ``find_leaks`` scans the final serialized text for the values of
+   hooks (vcrpy also runs ``scrub_request`` on every live request before
+   matching it, so a recording with placeholders still matches the live
+   request that carried the secret). One name policy,
+   :meth:`ScrubPolicy.is_credential_name`, decides for request headers, query
+   parameters and form fields alike: a denylist plus a name pattern, because
+   providers and proxies invent new auth names (``X-Api-Sig``, ``X-Hmac``...).
+   JSON body fields named like credentials (``password``, ``api_key``,
+   ``access_token``...) keep their key and get :data:`PLACEHOLDER` as value, in
+   request bodies, response bodies and every SSE event's JSON data (a server
+   that echoes a credential back). Response headers are an allowlist, because
+   providers add tracking headers (``openai-organization``, ``x-request-id``,
+   ``set-cookie``, ``cf-ray``...) faster than any denylist can follow. All of
+   it is idempotent.
+2. :func:`locate_leaks` scans what is about to be written (each part as it
+   was on the wire, and the serialized file) for the values of
    credential-looking environment variables and for key-shaped strings. A
-   cassette that still holds one is refused, whatever the hooks missed.
+   file that still holds one is refused, whatever the hooks missed
+   (``streamtest._cassette.files.write_guarded``).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["DUMMY_API_KEY", "ScrubPolicy", "find_leaks", "scrub_request", "scrub_response"]
+from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._wire.eventstream import decode_frame, encode_frame
+from streamtest._wire.framing import framing_for
+from streamtest._wire.sse import SSEEvent, encode_event, parse_event
+
+__all__ = [
+    "DUMMY_API_KEY",
+    "MIN_SECRET_LENGTH",
+    "PLACEHOLDER",
+    "Leak",
+    "ScrubPolicy",
+    "find_leaks",
+    "locate_leaks",
+    "scrub_json",
+    "scrub_request",
+    "scrub_response",
+]
 
 # Set as OPENAI_API_KEY when none is set, so clients built at import time exist.
 # Replay never sends it anywhere; recording refuses to send it to a real provider.
 DUMMY_API_KEY = "streamtest-dummy-key"
 
-DROP_REQUEST_HEADERS = frozenset(
+PLACEHOLDER = "<scrubbed>"
+"""What a credential field's value becomes in a cassette (the key stays, so the shape reads)."""
+
+# ---------------------------------------------------------------------- names: headers, query parameters, form fields
+
+# Credential carriers spelled out; anything the pattern below matches is dropped too.
+CREDENTIAL_NAMES = frozenset(
     {
         "authorization",
         "proxy-authorization",
@@ -41,19 +73,35 @@ DROP_REQUEST_HEADERS = frozenset(
         "openai-project",
         "x-goog-api-key",
         "anthropic-api-key",
-        # Volatile or machine-specific, never needed to replay: keeps diffs quiet.
+        "x-amz-security-token",
+        "code",  # an OAuth authorization code in a redirect URL
+        "sig",
+    }
+)
+# Any name containing one of these says it carries a secret: auth, oauth, api-key,
+# x-api-key, access_key, X-Amz-Signature, X-Pass, X-Api-Sig, X-Client-Cert...
+# Short words (sig, pass, pwd, cert, dsn) must be a whole part of the name, so
+# "design" or "compass" are left alone. A false positive only drops a header or
+# a query parameter, which replay never matches on.
+_CREDENTIAL_NAME = re.compile(
+    r"auth|key|token|secret|cookie|session|passw|passphrase|signature|credential|certificate|private|hmac|jwt|bearer"
+    r"|(?:^|[-_.])(?:sig|pass|pwd|cert|dsn)(?:$|[-_.])",
+    re.I,
+)
+
+# Volatile or machine-specific request headers, never needed to replay: keeps diffs quiet.
+VOLATILE_REQUEST_HEADERS = frozenset(
+    {
         "user-agent",
         "host",
         "content-length",
         "accept-encoding",
         "connection",
-        "x-stainless-retry-count",
-        "x-stainless-read-timeout",
-        "x-stainless-timeout",
+        "x-amz-date",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
     }
 )
-# Any request header whose name says it carries a secret is dropped too.
-_CREDENTIAL_NAME = re.compile(r"auth|key|token|secret|cookie|session|password|signature|credential", re.I)
 _VOLATILE_PREFIXES = ("x-stainless-",)
 
 KEEP_RESPONSE_HEADERS = frozenset(
@@ -69,22 +117,70 @@ KEEP_RESPONSE_HEADERS = frozenset(
     }
 )
 
-DROP_QUERY_PARAMS = frozenset(
-    {"key", "api_key", "api-key", "apikey", "access_token", "token", "code", "sig", "signature", "client_secret"}
+# ---------------------------------------------------------------------- JSON body fields
+
+# JSON keys (lower-cased, "-" read as "_") whose values are credentials. Exact
+# names, not a pattern: "max_tokens", "total_tokens" or "key" in a tool's
+# arguments are data.
+CREDENTIAL_FIELDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "client_secret",
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth_token",
+        "session_token",
+        "bearer_token",
+        "token",
+        "private_key",
+        "secret_key",
+        "access_key",
+        "secret_access_key",
+        "authorization",
+        "jwt",
+        "cookie",
+        "credentials",
+    }
+)
+_CREDENTIAL_FIELD_SUFFIXES = tuple(
+    f"_{name}"
+    for name in ("password", "passwd", "secret", "api_key", "apikey", "access_token", "refresh_token", "private_key", "secret_key")
 )
 
-# Names of environment variables whose values must never reach a cassette.
-_SECRET_ENV_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|AUTH", re.I)
-_MIN_SECRET_LENGTH = 8
+# ---------------------------------------------------------------------- the leak guard
+
+# Names of environment variables whose values must never reach a file.
+# AUTH not followed by OR (GIT_AUTHOR_NAME is not a secret); PWD only as a suffix
+# (PWD itself is the working directory).
+_SECRET_ENV_NAME = re.compile(
+    r"KEY|TOKEN|SECRET|PASS|CREDENTIAL|COOKIE|AUTH(?!OR)|DSN|DATABASE_URL|PRIVATE|JWT|SIGNATURE|_PWD$", re.I
+)
+# Names that match the pattern but hold paths or settings, never secrets.
+_PUBLIC_ENV_SUFFIXES = ("ASKPASS", "_SOCK")
+MIN_SECRET_LENGTH = 6
+"""Shorter values are not looked for: they would match ordinary text by chance."""
 
 SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
     ("an OpenAI-style key (sk-...)", r"\bsk-[A-Za-z0-9_\-]{16,}"),
+    ("an Anthropic key (sk-ant-...)", r"\bsk-ant-[A-Za-z0-9_\-]{16,}"),
     ("a bearer token", r"\bBearer\s+[A-Za-z0-9._\-+/=]{12,}"),
-    ("an AWS access key id", r"\bAKIA[0-9A-Z]{16}\b"),
-    ("a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
-    ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-    ("a Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    ("an Anthropic key", r"\bsk-ant-[A-Za-z0-9_\-]{16,}"),
+    ("a Stripe secret key (sk_live_/rk_live_...)", r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"),
+    ("a Stripe webhook secret (whsec_...)", r"\bwhsec_[A-Za-z0-9+/=]{20,}"),
+    ("a JWT", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"),
+    ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{22,}"),
+    ("a Slack token", r"\bxox[a-z]-[A-Za-z0-9-]{10,}"),
+    ("a Google API key", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
+    ("a Google OAuth token", r"\bya29\.[0-9A-Za-z_\-]{20,}"),
+    ("a Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("a private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
 )
 
 
@@ -93,15 +189,19 @@ class ScrubPolicy:
     """What to remove before writing and what to refuse after serializing.
 
     Users extend the defaults from ini keys (``streamtest_drop_request_headers``,
+    ``streamtest_drop_query_params``, ``streamtest_scrub_fields``,
     ``streamtest_keep_response_headers``, ``streamtest_secret_env``,
-    ``streamtest_secret_patterns``) or the ``streamtest_config`` fixture.
+    ``streamtest_public_env``, ``streamtest_secret_patterns``), the marker or the
+    ``streamtest_config`` fixture.
     """
 
-    drop_request_headers: frozenset[str] = DROP_REQUEST_HEADERS
+    drop_request_headers: frozenset[str] = frozenset()
     keep_response_headers: frozenset[str] = KEEP_RESPONSE_HEADERS
-    drop_query_params: frozenset[str] = DROP_QUERY_PARAMS
+    drop_query_params: frozenset[str] = frozenset()
+    scrub_fields: frozenset[str] = frozenset()
     secret_env: frozenset[str] = frozenset()
-    secret_patterns: tuple[tuple[str, str], ...] = SECRET_PATTERNS
+    public_env: frozenset[str] = frozenset()
+    secret_patterns: tuple[tuple[str, str], ...] = field(default=SECRET_PATTERNS, repr=False)
     _compiled: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +217,9 @@ class ScrubPolicy:
         drop_request_headers: Iterable[str] = (),
         keep_response_headers: Iterable[str] = (),
         drop_query_params: Iterable[str] = (),
+        scrub_fields: Iterable[str] = (),
         secret_env: Iterable[str] = (),
+        public_env: Iterable[str] = (),
         secret_patterns: Iterable[str] = (),
     ) -> ScrubPolicy:
         """A copy with the given names and patterns added to the defaults."""
@@ -125,54 +227,334 @@ class ScrubPolicy:
             drop_request_headers=self.drop_request_headers | {h.lower() for h in drop_request_headers},
             keep_response_headers=self.keep_response_headers | {h.lower() for h in keep_response_headers},
             drop_query_params=self.drop_query_params | {p.lower() for p in drop_query_params},
+            scrub_fields=self.scrub_fields | {_field_key(f) for f in scrub_fields},
             secret_env=self.secret_env | set(secret_env),
+            public_env=self.public_env | set(public_env),
             secret_patterns=self.secret_patterns + tuple((f"pattern {p!r}", p) for p in secret_patterns),
+        )
+
+    def is_credential_name(self, name: str) -> bool:
+        """Whether a header, query parameter or form field of this name may carry a credential."""
+        lowered = name.lower()
+        return (
+            lowered in CREDENTIAL_NAMES
+            or lowered in self.drop_request_headers
+            or lowered in self.drop_query_params
+            or bool(_CREDENTIAL_NAME.search(lowered))
         )
 
     def drops_request_header(self, name: str) -> bool:
         lowered = name.lower()
+        return lowered in VOLATILE_REQUEST_HEADERS or lowered.startswith(_VOLATILE_PREFIXES) or self.is_credential_name(lowered)
+
+    def is_credential_field(self, key: str) -> bool:
+        """Whether a JSON object's value under ``key`` is a credential (replaced by :data:`PLACEHOLDER`)."""
+        normalized = _field_key(key)
         return (
-            lowered in self.drop_request_headers
-            or lowered.startswith(_VOLATILE_PREFIXES)
-            or bool(_CREDENTIAL_NAME.search(lowered))
+            normalized in CREDENTIAL_FIELDS
+            or normalized in self.scrub_fields
+            or normalized.endswith(_CREDENTIAL_FIELD_SUFFIXES)
         )
+
+
+def _field_key(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+# ---------------------------------------------------------------------- JSON
+
+
+def scrub_json(value: Any, policy: ScrubPolicy) -> tuple[Any, bool]:
+    """``value`` with credential fields replaced by :data:`PLACEHOLDER`; copies only what changes.
+
+    Returns ``(value, changed)``. A ``token`` next to a ``logprob`` is the
+    model's text (a logprobs entry), not a credential, and is kept.
+    """
+    if isinstance(value, dict):
+        changed = False
+        out: dict[Any, Any] = {}
+        is_logprob = "logprob" in value
+        for key, item in value.items():
+            if (
+                isinstance(key, str)
+                and policy.is_credential_field(key)
+                and item not in (None, "", PLACEHOLDER)
+                and not (is_logprob and key == "token")
+            ):
+                out[key] = PLACEHOLDER
+                changed = True
+            else:
+                out[key], inner = scrub_json(item, policy)
+                changed = changed or inner
+        return (out, True) if changed else (value, False)
+    if isinstance(value, list):
+        items = [scrub_json(item, policy) for item in value]
+        if any(inner for _, inner in items):
+            return [item for item, _ in items], True
+        return value, False
+    return value, False
+
+
+def _scrub_json_text(text: str, policy: ScrubPolicy) -> str | None:
+    """The JSON ``text`` scrubbed and re-encoded in its own style, or ``None`` when nothing changed."""
+    stripped = text.rstrip()
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    clean, changed = scrub_json(value, policy)
+    if not changed:
+        return None
+    encoder = ENCODERS[json_style(stripped) or "compact"]
+    return encoder.encode(clean) + text[len(stripped) :]
+
+
+def _scrub_json_bytes(raw: bytes, policy: ScrubPolicy) -> bytes | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    clean = _scrub_json_text(text, policy)
+    return None if clean is None else clean.encode("utf-8")
+
+
+def _scrub_sse_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One SSE event with the credential fields of its JSON data scrubbed (the same bytes when none)."""
+    try:
+        event = parse_event(unit)
+    except UnicodeDecodeError:
+        return unit
+    if event.data is None:
+        return unit
+    data = _scrub_json_text(event.data, policy)
+    if data is None:
+        return unit
+    rebuilt = _sse_bytes(event, data)
+    if not unit.endswith((b"\n\n", b"\r\n\r\n", b"\r\r")):  # an unterminated tail stays unterminated
+        rebuilt = rebuilt[: -len(event.eol.encode()) * 2]
+    return rebuilt
+
+
+def _scrub_line_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One NDJSON line with the credential fields of its JSON scrubbed (its line ending kept)."""
+    line = unit.rstrip(b"\r\n")
+    clean = _scrub_json_bytes(line, policy)
+    return unit if clean is None else clean + unit[len(line) :]
+
+
+def _scrub_frame_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One AWS event-stream frame with the credential fields of its JSON payload scrubbed (CRCs redone)."""
+    decoded = decode_frame(unit)
+    if decoded is None:
+        return unit
+    headers, payload = decoded
+    clean = _scrub_json_bytes(payload, policy)
+    return unit if clean is None else encode_frame(headers, clean)
+
+
+_UNIT_SCRUBBERS: dict[str, Callable[[bytes, ScrubPolicy], bytes]] = {
+    "sse": _scrub_sse_unit,
+    "ndjson": _scrub_line_unit,
+    "eventstream": _scrub_frame_unit,
+}
+
+
+def _sse_bytes(event: SSEEvent, data: str) -> bytes:
+    if not (event.comments or event.id is not None or event.retry is not None):
+        return encode_event(data, event=event.event, eol=event.eol)
+    lines = [f":{comment}" for comment in event.comments]
+    lines += [f"{name}: {value}" for name, value in (("event", event.event), ("id", event.id), ("retry", event.retry)) if value is not None]
+    lines += [f"data: {line}" for line in data.split("\n")]
+    return (event.eol.join(lines) + event.eol * 2).encode("utf-8")
+
+
+# ---------------------------------------------------------------------- requests and responses
+
+
+def _scrub_query(query: str, policy: ScrubPolicy) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if not policy.is_credential_name(k)])
 
 
 def _scrub_uri(uri: str, policy: ScrubPolicy) -> str:
     parts = urlsplit(uri)
     if not parts.query and "@" not in parts.netloc:
         return uri
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in policy.drop_query_params]
     netloc = parts.netloc.rpartition("@")[2]  # user:password@host
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, _scrub_query(parts.query, policy), parts.fragment))
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list | tuple) and value else value)
+    return ""
+
+
+def _scrub_request_body(body: bytes, content_type: str, policy: ScrubPolicy) -> bytes | None:
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+        try:
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        if not any(policy.is_credential_name(k) and v not in ("", PLACEHOLDER) for k, v in pairs):
+            return None
+        return urlencode([(k, PLACEHOLDER if policy.is_credential_name(k) and v else v) for k, v in pairs]).encode("ascii")
+    return _scrub_json_bytes(body, policy)
 
 
 def scrub_request(request: Any, policy: ScrubPolicy) -> Any:
-    """A copy of a vcrpy ``Request`` without credential headers or key query params."""
+    """A copy of a vcrpy ``Request`` without credential headers, query parameters or body fields."""
     clean = copy.copy(request)
     clean.headers = {k: v for k, v in request.headers.items() if not policy.drops_request_header(k)}
     clean.uri = _scrub_uri(request.uri, policy)
+    body = getattr(request, "body_bytes", None)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if isinstance(body, bytes) and body:
+        scrubbed = _scrub_request_body(body, _header(request.headers, "content-type"), policy)
+        if scrubbed is not None:
+            clean.body = scrubbed
     return clean
 
 
 def scrub_response(response: dict[str, Any], policy: ScrubPolicy) -> dict[str, Any]:
-    """The response dict with only allowlisted headers left."""
+    """The response dict with only allowlisted headers, and credential fields of its body scrubbed.
+
+    Streamed bodies are scrubbed one unit (SSE event) at a time, so each event
+    stays one chunk with its arrival time.
+    """
     headers: Mapping[str, Any] = response.get("headers", {})
     kept = {k.lower(): v for k, v in headers.items() if k.lower() in policy.keep_response_headers}
-    return {**response, "headers": kept}
+    clean = {**response, "headers": kept}
+    if _header(kept, "content-encoding") not in ("", "identity"):
+        return clean  # still compressed: nothing readable to scrub (the leak guard still reads what it can)
+    framing = framing_for(_header(kept, "content-type"))
+    chunks = response.get("chunks")
+    raw = response.get("body", {}).get("string")
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if framing is not None and (chunks is not None or raw):
+        scrub_unit = _UNIT_SCRUBBERS.get(framing.name)
+        if scrub_unit is None:
+            return clean
+        units = list(chunks) if chunks is not None else framing.split(raw or b"")
+        scrubbed = [scrub_unit(unit, policy) for unit in units]
+        if scrubbed != units:
+            if chunks is not None:
+                clean["chunks"] = scrubbed
+            clean["body"] = {**response.get("body", {}), "string": b"".join(scrubbed)}
+    elif raw and (body := _scrub_json_bytes(raw, policy)) is not None:
+        clean["body"] = {**response.get("body", {}), "string": body}
+    return clean
 
 
-def _secret_env_values(policy: ScrubPolicy, environ: Mapping[str, str]) -> list[tuple[str, str]]:
-    found = []
+# ---------------------------------------------------------------------- the leak guard
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A credential found in text about to be written: what it is (never its value) and where."""
+
+    what: str
+    where: str
+
+
+def _looks_secret(value: str) -> bool:
+    """Whether a value is worth looking for: long enough, and not an ordinary word, number or path.
+
+    ``postgres``, ``enabled`` or ``TRUE`` (one word in one case) would match a
+    prompt by chance; so would a number. ``tk9Q2xZ`` or ``hunter2`` would not.
+    """
+    if len(value) < MIN_SECRET_LENGTH:
+        return False
+    if value.isalpha() and (value.islower() or value.isupper()):
+        return False
+    if value.isdigit() and len(value) < 12:
+        return False
+    return not (os.path.isabs(value) and os.path.exists(value))
+
+
+def secret_values(policy: ScrubPolicy, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(variable name, value)`` for every secret value the environment holds.
+
+    A variable counts when its name looks like a credential (``*KEY*``,
+    ``*TOKEN*``, ``*PASS*``, ``*DSN*``, ``*DATABASE_URL*``...) or is listed in
+    ``secret_env``. A URL value contributes its credentials, not the whole URL
+    (``AUTH_URL=https://auth.example.com/...`` must not refuse a cassette that
+    calls that host): the password in its userinfo (whatever the variable is
+    called), the user name too when the variable is named like a credential
+    (a Sentry DSN's key), and credential-named query parameters. A variable
+    listed in ``secret_env`` counts whole, at any length from 4 characters.
+    """
+    found: list[tuple[str, str]] = []
     for name, value in environ.items():
-        if (name in policy.secret_env or _SECRET_ENV_NAME.search(name)) and len(value) >= _MIN_SECRET_LENGTH:
-            found.append((name, value))
+        if name in policy.public_env or not value:
+            continue
+        if name in policy.secret_env:
+            if len(value) >= 4:
+                found.append((name, value))
+            continue
+        named = bool(_SECRET_ENV_NAME.search(name)) and not name.upper().endswith(_PUBLIC_ENV_SUFFIXES)
+        url = _url_credentials(value, policy)
+        if url is not None:
+            user, password, params = url
+            candidates = [password, *params, *([user] if named else [])]
+        else:
+            candidates = [value] if named else []
+        found.extend((name, candidate) for candidate in candidates if candidate and _looks_secret(candidate))
+    return found
+
+
+def _url_credentials(value: str, policy: ScrubPolicy) -> tuple[str, str, list[str]] | None:
+    """``(user, password, credential query values)`` of a URL value, or ``None`` when it is no URL."""
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        user, password = parts.username or "", parts.password or ""
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    params = [v for k, v in parse_qsl(parts.query) if policy.is_credential_name(k)]
+    return user, password, params
+
+
+def locate_leaks(
+    parts: Sequence[tuple[str, str]],
+    policy: ScrubPolicy,
+    environ: Mapping[str, str] | None = None,
+    *,
+    whole: str = "",
+) -> list[Leak]:
+    """Every credential in ``parts`` (``(where, text)``, as they were on the wire) and in ``whole``.
+
+    ``whole`` is the serialized file: a credential found only there (the parts
+    did not show it) is reported at ``"the file"``. Values are never included.
+    """
+    env = os.environ if environ is None else environ
+    secrets = [(f"the value of ${name}", value) for name, value in secret_values(policy, env)]
+    leaks: list[Leak] = []
+    seen: set[str] = set()
+    for where, text in (*parts, ("the file", whole)):
+        for what in _found_in(text, secrets, policy):
+            if where == "the file" and what in seen:
+                continue
+            seen.add(what)
+            if Leak(what, where) not in leaks:
+                leaks.append(Leak(what, where))
+    return leaks
+
+
+def _found_in(text: str, secrets: Sequence[tuple[str, str]], policy: ScrubPolicy) -> list[str]:
+    if not text:
+        return []
+    found = list(dict.fromkeys(label for label, value in secrets if value in text))
+    found.extend(label for label, pattern in policy._compiled if pattern.search(text))
     return found
 
 
 def find_leaks(text: str, policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> list[str]:
     """Describe every credential found in ``text``; never include the value itself."""
-    env = os.environ if environ is None else environ
-    problems = [f"the value of ${name}" for name, value in _secret_env_values(policy, env) if value in text]
-    problems.extend(label for label, pattern in policy._compiled if pattern.search(text))
-    return problems
+    return [leak.what for leak in locate_leaks((), policy, environ, whole=text)]

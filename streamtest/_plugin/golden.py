@@ -9,9 +9,13 @@
 - the ``golden_transcript`` fixture: ``golden_transcript.check(transcript)``
   compares the normalized transcript with a YAML file beside the test's cassette
   (``<cassette stem>.transcript.yaml``). The update flag flows in one line, as in
-  syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> write; plain
-  ``pytest`` compares and fails with a diff; a missing file fails with the
-  command that records it. Files are written atomically (temp file + ``os.replace``).
+  syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> the file
+  is queued on the test item -> the plugin's end-of-test step writes it with
+  the cassette, through the same leak guard (all of the test's files or none,
+  atomically); plain ``pytest`` compares and fails with a diff; a missing file
+  fails with the command that records it. The document is scrubbed like a
+  cassette body (credential fields become ``<scrubbed>``) before it is
+  compared or written.
 
 Where the cassette is comes from ``streamtest._plugin.paths``, the one place that
 decides it for the cassette fixture too.
@@ -27,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from streamtest._cassette.files import atomic_write
+from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.scrub import ScrubPolicy, scrub_json
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
-from streamtest._plugin.notes import note
-from streamtest._plugin.paths import resolved_cassette_path
+from streamtest._plugin.paths import pending_files, resolved_cassette_path
 
 if TYPE_CHECKING:
     from streamtest._transcript.capture import Transcript
@@ -119,23 +123,28 @@ class GoldenTranscript:
         *,
         record: str | None,
         test_id: str,
-        on_write: Callable[[Path], None] | None = None,
+        policy: ScrubPolicy | None = None,
+        stage: Callable[[PendingFile], None] | None = None,
     ) -> None:
+        """``stage`` queues a file for the end of the test; without it a file is written at once (guarded)."""
         if record not in (None, "none", "all", "missing"):
             raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
         self._path_for = path_for
         self.record = None if record == "none" else record
         self.test_id = test_id
-        self._on_write = on_write
+        self.policy = policy or ScrubPolicy()
+        self._stage = stage or (lambda pending: write_guarded([pending], self.policy))
         self._checked: set[Path] = set()
 
     @classmethod
-    def for_item(cls, item: pytest.Item, *, record: str | None) -> GoldenTranscript:
+    def for_item(cls, item: pytest.Item, *, record: str | None, policy: ScrubPolicy | None = None) -> GoldenTranscript:
+        """The golden transcripts of a test; what they write waits for the test to pass (see ``pending_files``)."""
         return cls(
             lambda name: _golden_beside(resolved_cassette_path(item), name),
             record=record,
             test_id=item.nodeid,
-            on_write=lambda path: note(item, "golden", path),
+            policy=policy,
+            stage=pending_files(item).append,
         )
 
     def path(self, name: str | None = None) -> Path:
@@ -143,18 +152,23 @@ class GoldenTranscript:
         return self._path_for(name)
 
     def document(self, transcript: Transcript) -> dict[str, Any]:
-        """What the golden file holds: format version, stream options, records, final state."""
+        """What the golden file holds: format version, stream options, the trajectory of an
+        agent run (model calls, tool calls, tool results), records, final state."""
         from streamtest._transcript.normalize import to_plain
 
         normalized = transcript.normalized()
         document: dict[str, Any] = {
             _FORMAT_KEY: GOLDEN_FORMAT_VERSION,
             "options": to_plain(dict(transcript.options)),
-            "events": normalized.records(),
         }
+        trajectory = transcript.trajectory
+        if trajectory.tool_steps or trajectory.tool_calls:  # an agent: its steps at a glance, first
+            document["trajectory"] = trajectory.records()
+        document["events"] = normalized.records()
         if normalized.final_state is not None:
             document["final_state"] = normalized.final_state
-        return document
+        scrubbed: dict[str, Any] = scrub_json(document, self.policy)[0]
+        return scrubbed
 
     def check(self, transcript: Transcript, *, name: str | None = None) -> None:
         """Compare ``transcript`` (normalized) with the golden file; write it when recording.
@@ -173,9 +187,7 @@ class GoldenTranscript:
         self._checked.add(path)
         document = self.document(transcript)
         if self.record == "all" or (self.record == "missing" and not path.exists()):
-            atomic_write(path, _dump(document))
-            if self._on_write is not None:
-                self._on_write(path)
+            self._stage(PendingFile(path, _dump(document), (("the golden transcript", _strings(document)),)))
             return
         if not path.exists():
             raise GoldenTranscriptError(
@@ -213,6 +225,10 @@ class GoldenTranscript:
         from streamtest.assertions import StreamAssertionError, transcript_diff_lines
 
         lines: list[str] = []
+        if golden.get("trajectory") != document.get("trajectory"):
+            lines.append("trajectory (golden, then actual):")
+            lines += [f"  golden: {step}" for step in golden.get("trajectory") or ["(none)"]]
+            lines += [f"  actual: {step}" for step in document.get("trajectory") or ["(none)"]]
         if golden.get("options") != document["options"]:
             lines.append(f"stream options: golden {golden.get('options')!r}, actual {document['options']!r}")
         lines += transcript_diff_lines(golden["events"], document["events"], labels=("golden", "actual"))
@@ -228,12 +244,22 @@ class GoldenTranscript:
             )
 
 
+def _strings(value: Any) -> str:
+    """Every string (keys too) in a document, one per line: what the leak guard reads before YAML folds them."""
+    if isinstance(value, dict):
+        return "\n".join(f"{_strings(k)}\n{_strings(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "\n".join(_strings(item) for item in value)
+    return value if isinstance(value, str) else str(value)
+
+
 @pytest.fixture
-def golden_transcript(request: pytest.FixtureRequest) -> GoldenTranscript:
+def golden_transcript(request: pytest.FixtureRequest, _streamtest_scrub_policy: ScrubPolicy) -> GoldenTranscript:
     """Check a transcript against the golden file beside this test's cassette.
 
     ``golden_transcript.check(streamtest.capture(graph, inputs))``; record with
-    ``pytest --record``.
+    ``pytest --record``. What it records is written when the test has passed,
+    with the cassette and through the same leak guard.
     """
     record = request.config.getoption("streamtest_record", default=None)
-    return GoldenTranscript.for_item(request.node, record=record)
+    return GoldenTranscript.for_item(request.node, record=record, policy=_streamtest_scrub_policy)

@@ -1,7 +1,10 @@
-"""Where a test's files live: its cassette, and everything stored beside it (golden transcripts).
+"""Where a test's files live (its cassette, and everything stored beside it), and how they get written.
 
-One function decides, so the cassette fixture and the golden-transcript fixture
-can never disagree about a test's folder.
+One function decides the folder, so the cassette fixture and the
+golden-transcript fixture can never disagree about it. Files a test wants
+written wait in ``item.stash[PENDING_FILES]`` until the test has passed;
+the plugin's ``pytest_runtest_call`` wrapper writes them with the cassette,
+through the leak guard, with ``item.stash[SCRUB_POLICY]``.
 """
 
 from __future__ import annotations
@@ -9,13 +12,36 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-__all__ = ["ACTIVE_CASSETTE_PATH", "cassette_path", "recorded_cassette", "resolved_cassette_path", "safe_name"]
+if TYPE_CHECKING:
+    from streamtest._cassette.files import PendingFile
+    from streamtest._cassette.scrub import ScrubPolicy
+
+__all__ = [
+    "ACTIVE_CASSETTE_PATH",
+    "PENDING_FILES",
+    "SCRUB_POLICY",
+    "cassette_path",
+    "pending_files",
+    "recorded_cassette",
+    "resolved_cassette_path",
+    "safe_name",
+]
 
 ACTIVE_CASSETTE_PATH = pytest.StashKey[Path]()
 """``item.stash`` key: the path of the cassette the ``cassette`` fixture opened."""
+PENDING_FILES: pytest.StashKey[list[PendingFile]] = pytest.StashKey()
+"""``item.stash`` key: files (golden transcripts) to write with the cassette once the test passed."""
+SCRUB_POLICY: pytest.StashKey[ScrubPolicy] = pytest.StashKey()
+"""``item.stash`` key: the scrub policy of this test's settings."""
+
+
+def pending_files(item: pytest.Item) -> list[PendingFile]:
+    """The test's queue of files to write once it passed (made on first use)."""
+    return item.stash.setdefault(PENDING_FILES, [])
 
 _UNSAFE = re.compile(r"[^\w.\-\[\]]+")
 # Where other tools keep the same test's recording under another name: pytest-recording

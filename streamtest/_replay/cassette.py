@@ -2,9 +2,11 @@
 
 vcrpy does the patching (its ``CassettePatcherBuilder``), the bookkeeping (its
 ``Cassette``: matching, play counts, ordered replay of repeated requests) and
-the other HTTP libraries. Its httpx/httpx2 stubs are swapped for ours
-(:mod:`streamtest._replay.transport`) through its own ``skip_patchers`` +
-``custom_patches`` options.
+the other HTTP libraries. Its httpx/httpx2 stubs and its boto3 patcher are
+swapped for ours (:mod:`streamtest._replay.transport`,
+:mod:`streamtest._replay.aws`) through its own ``skip_patchers`` +
+``custom_patches`` options, which also carry the client switches of
+:mod:`streamtest._replay.clients`.
 
 Data flow: httpx request -> transport stub -> :meth:`Cassette.replay_response`
 (replay) or the real transport + a tape (record) -> :meth:`Cassette.add_recording`
@@ -30,27 +32,29 @@ from vcr.matchers import requests_match
 from vcr.patch import CassettePatcherBuilder, ConnectionRemover
 from vcr.request import Request
 
-from streamtest._cassette.files import atomic_write
-from streamtest._cassette.format import dump, load_path, sse_response
+from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.format import body_bytes, dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
-from streamtest._cassette.scrub import ScrubPolicy, find_leaks, scrub_request, scrub_response
+from streamtest._cassette.scrub import ScrubPolicy, scrub_request, scrub_response
 from streamtest._cassette.stamp import now_stamp, parse_stamp, recorded_at_path
 from streamtest._exceptions import (
     CassetteNotFoundError,
     ReplayMismatchError,
-    SecretLeakError,
     StreamDriftError,
     StreamtestError,
     UnplayedInteractionsError,
     UsageError,
 )
+from streamtest._replay.aws import botocore_installed, botocore_patches
+from streamtest._replay.clients import client_patches
 from streamtest._replay.faults import Fault, by_call
 from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
 from streamtest._replay.pacing import Pace
 from streamtest._replay.transport import Deck, transport_patches
 from streamtest._replay.verify import describe_drift
+from streamtest._wire.sse import split_events
 
 __all__ = ["Cassette", "RecordMode", "play", "use_cassette"]
 
@@ -130,11 +134,13 @@ class _InnermostVcr(_Innermost):
 
     @property
     def skip_patchers(self) -> tuple[str, ...]:
-        return ("httpx", "httpx2", *_absent_libraries())
+        # Ours replace vcrpy's httpx stubs and, with botocore installed, its boto3 patcher.
+        return ("httpx", "httpx2", *(("boto3",) if botocore_installed() else ()), *_absent_libraries())
 
     @property
     def custom_patches(self) -> tuple[tuple[Any, str, Any], ...]:
-        return tuple(transport_patches(cast(Deck, _InnermostDeck())))
+        deck = cast(Deck, _InnermostDeck())
+        return (*transport_patches(deck), *botocore_patches(deck), *client_patches())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.cassette()._vcr, name)
@@ -203,6 +209,31 @@ class _Patches:
 _MISSING = object()
 
 
+class _VcrBookkeeping(_VcrCassette):  # type: ignore[misc]  # vcrpy ships no type hints
+    """vcrpy's cassette, telling ours when one of vcrpy's own stubs finds no recorded match.
+
+    requests, urllib3, aiohttp, tornado (every library vcrpy patches but httpx,
+    which goes through our transport) raise vcrpy's
+    ``CannotOverwriteExistingCassetteException`` during replay, and an
+    application may swallow it. They call ``filter_request`` only on the way
+    to that raise (``if cassette.write_protected and
+    cassette.filter_request(request): raise ...``), so that is where the
+    mismatch is noted, to fail the test at the end as an httpx mismatch does.
+    (Our own matching scrubs with ``scrub_request`` directly, never through
+    ``filter_request``, so this stays the raise path only.)
+    """
+
+    def __init__(self, *args: Any, on_unmatched: Callable[[Request], object], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_unmatched = on_unmatched
+
+    def filter_request(self, request: Request) -> Any:
+        filtered = super().filter_request(request)
+        if filtered and self.write_protected:
+            self._on_unmatched(request)
+        return filtered
+
+
 class Cassette:
     """The cassette a test runs under: its file, its mode, what it recorded and replayed.
 
@@ -251,8 +282,9 @@ class Cassette:
         self.recording_started = time.perf_counter()
         self._recorded_at: str | None = None
         # Patched through _Patches (shared by every cassette), not through this object's own patchers.
-        self._vcr = _VcrCassette(
+        self._vcr = _VcrBookkeeping(
             str(path) if path else "<generated streams>",
+            on_unmatched=self._unmatched,
             record_mode="all" if recording else "none",
             match_on=self._match_on,
             before_record_request=lambda r: scrub_request(r, self.policy),
@@ -284,17 +316,20 @@ class Cassette:
         if stack is not None:
             stack.close()
 
-    def finish(self, *, fail_on_unplayed: bool = True) -> None:
+    def finish(self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = ()) -> None:
         """End of a successful test: write what was recorded, or check all was replayed.
 
         A mismatch is raised again here even if the code under test caught it
-        (a broad ``except`` in a node, a retry wrapper): the test must not pass
-        on a request the cassette could not answer.
+        (a broad ``except`` in a node, a retry wrapper, an app swallowing
+        vcrpy's ``CannotOverwriteExistingCassetteException``): the test must
+        not pass on a request the cassette could not answer. ``also_write``
+        (the test's golden transcripts) is written with the cassette, through
+        the same leak guard: all files or none.
         """
         if self._errors:
             raise self._errors[0]
         if self.recording:
-            self.save()
+            self.save(also_write)
             return
         if self.verifying and (drift := describe_drift(self._drift_pairs(), cassette=str(self.path), rerecord=self._rerecord_hint)):
             raise StreamDriftError(drift)
@@ -311,21 +346,30 @@ class Cassette:
             import warnings
 
             warnings.warn(message, stacklevel=2)
+        if also_write:
+            write_guarded(also_write, self.policy)
 
-    def save(self) -> None:
-        """Write the cassette atomically, refusing if the leak guard finds a credential."""
-        if self.path is None:
-            return
-        text = dump(self._vcr.requests, self._vcr.responses, recorded_at=self._recorded_at)
-        if leaks := find_leaks(text, self.policy):
-            raise SecretLeakError(
-                f"refused to write {self.path}: it would contain {', '.join(leaks)}. Nothing was written. "
-                "Drop the header with the streamtest_drop_request_headers ini key, or remove the value "
-                "from the prompt."
-            )
-        atomic_write(self.path, text)
+    def save(self, also_write: Sequence[PendingFile] = ()) -> None:
+        """Write the cassette (and ``also_write``) atomically, none of it if the leak guard finds a credential."""
+        files = list(also_write)
+        if self.path is not None:
+            files.insert(0, self.pending_file())
+        write_guarded(files, self.policy)
         if self.replaces is not None and self.replaces != self.path:
             self.replaces.unlink(missing_ok=True)
+
+    def pending_file(self) -> PendingFile:
+        """The cassette as it would be written now, with each request and response as a part the guard reads."""
+        if self.path is None:
+            raise UsageError("a cassette of generated streams has no file to write")
+        with self._lock:
+            data = list(self._vcr.data)
+        parts: list[tuple[str, str]] = []
+        for number, (request, response) in enumerate(data, 1):
+            parts.append((f"request {number}", _request_text(request)))
+            parts.append((f"response {number}", _response_text(response)))
+        return PendingFile(self.path, dump([r for r, _ in data], [r for _, r in data], recorded_at=self._recorded_at), tuple(parts))
+
 
     def __enter__(self) -> Cassette:
         return self.start()
@@ -351,6 +395,11 @@ class Cassette:
         if self._recorded_at is not None:
             return parse_stamp(self._recorded_at)
         return recorded_at_path(self.path) if self.path is not None and not self.recording else None
+
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        """The faults planned for this replay (none: a plain replay)."""
+        return tuple(self._faults.values())
 
     @property
     def play_count(self) -> int:
@@ -432,7 +481,7 @@ class Cassette:
 
     def _next_match(self, request: Request) -> int | None:
         """The first unplayed recorded interaction matching ``request`` (vcrpy's order), or ``None``."""
-        request = self._vcr.filter_request(request)
+        request = scrub_request(request, self.policy)  # as vcrpy's own matching does
         for index, (stored, _) in enumerate(self._vcr.data):
             if self._vcr.play_counts[index] == 0 and requests_match(request, stored, self._match_on):
                 return index
@@ -451,6 +500,11 @@ class Cassette:
                 match_on=self._match_on,
             )
         )
+
+    def _unmatched(self, request: Request) -> None:
+        """A request vcrpy's own stubs could not answer: kept, so :meth:`finish` fails the test."""
+        with self._lock:
+            self._errors.append(self._mismatch(request))
 
     def report(self, error: StreamtestError) -> StreamtestError:
         """Keep ``error`` (raised inside the transport) so :meth:`finish` raises it even if the app caught it."""
@@ -543,22 +597,64 @@ def use_cassette(
     cassette.finish(fail_on_unplayed=fail_on_unplayed)
 
 
+def _request_text(request: Request) -> str:
+    body = request.body_bytes if isinstance(request.body_bytes, bytes) else b""
+    headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    return f"{request.method} {request.uri}\n{headers}\n{body.decode('utf-8', 'replace')}"
+
+
+def _response_text(response: dict[str, Any]) -> str:
+    headers = "\n".join(f"{name}: {value}" for name, value in response.get("headers", {}).items())
+    error = response.get("stream_error") or {}
+    return f"{headers}\n{body_bytes(response).decode('utf-8', 'replace')}\n{error.get('message', '')}"
+
+
+_PLAY_ACCEPTS = (
+    "play() takes, per request: a raw SSE body (bytes or str), a list of SSE event chunks (bytes, one "
+    "event each), a generated stream (what streamtest.strategies makes: it has .chunks), or a response dict"
+)
+
+
 def _as_response(stream: Any) -> dict[str, Any]:
-    if isinstance(stream, dict) and "status" in stream:
-        return stream
+    """One ``play()`` argument as a response dict; anything else is a ``UsageError`` saying what is accepted."""
+    if isinstance(stream, dict):
+        if "status" in stream:
+            return stream
+        raise UsageError(f"{_PLAY_ACCEPTS}; got a dict without 'status': {stream!r:.80}")
+    if isinstance(stream, str):
+        stream = stream.encode("utf-8")
+    if isinstance(stream, bytes | bytearray | memoryview):
+        return sse_response(split_events(bytes(stream)))
     chunks = getattr(stream, "chunks", stream)
-    if isinstance(chunks, bytes | str):
-        raise UsageError(f"play() takes sequences of SSE event chunks, not a single {type(chunks).__name__}: {chunks!r:.60}")
-    return sse_response(chunks)
+    if isinstance(chunks, Iterable) and not isinstance(chunks, str | bytes):
+        chunks = list(chunks)
+        odd = next((c for c in chunks if not isinstance(c, bytes | bytearray)), None)
+        if odd is None:
+            response = sse_response(chunks)
+            # A generated stream names its framing's content type (NDJSON, AWS event-stream...).
+            content_type = getattr(stream, "content_type", None)
+            if isinstance(content_type, str):
+                response["headers"] = {"content-type": [content_type]}
+            return response
+        hint = (
+            ": encode each event (b'data: ...\\n\\n'), or pass the whole body as one str"
+            if isinstance(odd, str)
+            else ""
+        )
+        raise UsageError(f"{_PLAY_ACCEPTS}; got a list holding a {type(odd).__name__} ({odd!r:.60}){hint}")
+    raise UsageError(f"{_PLAY_ACCEPTS}; got {type(stream).__name__}: {stream!r:.60}")
 
 
 @contextlib.contextmanager
 def play(*streams: Any) -> Iterator[Cassette]:
     """Serve ``streams`` to the next HTTP requests, in order, through the replay path.
 
-    Each stream is a sequence of SSE chunks (``bytes``, one event each), an
-    object with a ``chunks`` attribute (what ``streamtest.strategies`` makes),
-    or a response dict. Requests match in order whatever their body: a
+    Each stream is a raw SSE body (``bytes`` or ``str``: split into events
+    here, one chunk each), a sequence of SSE chunks (``bytes``, one event
+    each), an object with a ``chunks`` attribute (what
+    ``streamtest.strategies`` makes; its ``content_type`` says how it is
+    served: SSE, NDJSON, AWS event-stream), or a response dict (a recorded
+    one replays with its own content type). Requests match in order whatever their body: a
     generated stream is a cassette nobody recorded. Concurrent requests (a
     fan-out graph) therefore get the streams in the order they reach the
     transport, which varies; replay a cassette (matched by body) for those.

@@ -7,15 +7,17 @@ one ``ByteStream``. These replace them (installed by
 ``custom_patches``) and tee instead:
 
 - **recording**: the application reads the real upstream stream chunk by chunk
-  as it arrives; a :class:`_Tape` beside it cuts the body into frames with the
-  response's framing (SSE events...), stamps each with its arrival offset, and
-  hands the interaction to the cassette when the stream ends (or breaks: the
-  break is recorded too);
+  as it arrives; a :class:`~streamtest._replay.tape.Tape` beside it cuts the
+  body into frames with the response's framing (SSE events...), stamps each
+  with its arrival offset, and hands the interaction to the cassette when the
+  stream ends (or breaks: the break is recorded too);
 - **replay**: the recorded frames are served one per chunk, then the recorded
   break (if any) is raised again, with the same exception type.
 
-The stubs talk to the cassette through the small :class:`Deck` protocol, so
-this module does not import the cassette: imports point one way.
+The stubs talk to the cassette through the small :class:`~streamtest._replay.tape.Deck`
+protocol, so this module does not import the cassette: imports point one way.
+The tape (what recording keeps) is shared with the botocore stub
+(:mod:`streamtest._replay.aws`).
 """
 
 from __future__ import annotations
@@ -23,56 +25,24 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import time
-import zlib
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 from vcr.request import Request
 
-from streamtest._cassette.format import framing_of
+from streamtest._cassette.format import try_json
 from streamtest._cassette.scrub import DUMMY_API_KEY
-from streamtest._exceptions import StreamtestError, UsageError
-from streamtest._replay.pacing import Pace, Schedule, Step, hang_error, run_async, run_sync
-from streamtest._wire.framing import Framing, Splitter
-from streamtest._wire.registry import local_server_hosts
+from streamtest._exceptions import UsageError
+from streamtest._replay.pacing import Schedule, Step, hang_error, run_async, run_sync
+from streamtest._replay.tape import Deck, Tape
+from streamtest._server.shaping import shape_request
+from streamtest._wire.registry import format_for, local_server_hosts
 
 __all__ = ["Deck", "transport_patches"]
 
 # Exception types a recorded stream break may be raised again as (module prefixes).
 _REPLAYABLE_ERROR_MODULES = ("httpx2", "httpx", "httpcore", "builtins", "anyio", "ssl")
-
-
-class Deck(Protocol):
-    """What the stubs need of a cassette: its mode, where recording goes, replay and record."""
-
-    @property
-    def recording(self) -> bool: ...
-
-    @property
-    def upstream(self) -> str | None:
-        """While recording: the local server that stands in for provider hosts, if any."""
-
-    @property
-    def recording_started(self) -> float:
-        """``time.perf_counter()`` when the cassette started recording: each interaction's ``started`` counts from it."""
-
-    def replay_response(self, request: Request) -> dict[str, Any]:
-        """The recorded response dict for ``request``; raises ``ReplayMismatchError``."""
-
-    def add_recording(self, request: Request, response: dict[str, Any]) -> None:
-        """Keep one recorded interaction (called once per response, when its stream ends)."""
-
-    @property
-    def verifying(self) -> bool:
-        """Replay, and also send each request live so its stream can be compared (``--record=verify``)."""
-
-    @property
-    def pace(self) -> Pace:
-        """How fast replayed chunks are served (see ``streamtest._replay.pacing``)."""
-
-    def report(self, error: StreamtestError) -> StreamtestError:
-        """Keep an error raised inside the transport, so the test fails even if the app catches it."""
 
 
 def transport_patches(deck: Deck) -> Iterator[tuple[Any, str, Any]]:
@@ -94,32 +64,48 @@ def _vcr_request(request: Any, body: bytes) -> Request:
     return Request(request.method, str(request.url), body, dict(request.headers))
 
 
-def _redirect(request: Any, upstream: str | None, httpx_mod: Any) -> None:
-    """Send a request meant for the provider to ``upstream`` (the local server) instead.
+def _redirect(request: Any, body: bytes, upstream: str | None, httpx_mod: Any) -> None:
+    """Send a request meant for the provider to ``upstream`` (the local server) instead, shaped for it.
 
     Done at the transport, not with OPENAI_BASE_URL, so the application is
     configured exactly as in production: ChatOpenAI, for one, turns
     ``stream_usage`` off when OPENAI_BASE_URL is set, which would make every
-    recorded request differ from the one a CI replay makes. The cassette keeps
-    the URL the application asked for.
+    recorded request differ from the one a CI replay makes. The body the local
+    server gets is reshaped so a 270M base model calls tools and stops
+    (:func:`streamtest._server.shaping.shape_request` says what and why). The
+    cassette keeps the URL and the body the application sent: the recording's
+    request was made from them before this runs.
     """
     if upstream is None or request.url.host not in local_server_hosts():
         return
     target = httpx_mod.URL(upstream)
     request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
     request.headers["host"] = target.netloc.decode("ascii")
+    sent = try_json(body) if body else None
+    shaped = shape_request(request.url.path, sent)
+    if shaped is not sent:
+        data = json.dumps(shaped, ensure_ascii=False).encode("utf-8")
+        request.stream = httpx_mod.ByteStream(data)
+        request.headers["content-length"] = str(len(data))
 
 
 def _refuse_dummy_key(request: Any, upstream: str | None) -> None:
-    """Recording with streamtest's placeholder key would record a 401 from the provider."""
-    if request.headers.get("authorization") != f"Bearer {DUMMY_API_KEY}":
-        return
+    """Recording with streamtest's placeholder key would record a 401 from the provider.
+
+    The placeholder may travel in any header (``Authorization: Bearer`` for
+    openai and anthropic, ``x-api-key``, ``x-goog-api-key``) or the query.
+    """
     if upstream is not None and str(request.url).startswith(upstream):
         return
+    if DUMMY_API_KEY not in str(request.url) and not any(DUMMY_API_KEY in value for value in request.headers.values()):
+        return
+    wire = format_for(request.url.path)
+    variable = wire.key_env[0] if wire is not None and wire.key_env else "the provider's API key variable"
+    local = wire is None or wire.local_server
     raise UsageError(
-        f"recording {request.method} {request.url} needs a real API key, and OPENAI_API_KEY is not set "
-        "(streamtest put a placeholder there so clients can be built). Set OPENAI_API_KEY, or record "
-        "against the embedded server with `pytest --record --llm-server=local`."
+        f"recording {request.method} {request.url} needs a real API key, and {variable} is not set "
+        f"(streamtest put a placeholder there so clients can be built). Set {variable}"
+        + (", or record against the embedded server with `pytest --record --llm-server=local`." if local else ".")
     )
 
 
@@ -152,7 +138,16 @@ def _replayed_response(deck: Deck, recorded: dict[str, Any], request: Any, httpx
     return (head[0] if head is not None else 0.0), response
 
 
-def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[dict[str, Any] | None, _Tape | None]:
+def _head(response: Any) -> tuple[int, str, dict[str, list[str]]]:
+    """An httpx response's status, reason and headers (lower-cased names), for the tape."""
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers.multi_items():
+        headers.setdefault(name.lower(), []).append(value)
+    reason = response.extensions.get("reason_phrase", b"")
+    return response.status_code, reason.decode("ascii", "replace"), headers
+
+
+def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[dict[str, Any] | None, Tape | None]:
     """What both stubs do before the transport: find the recorded answer, get ready to record, or both.
 
     Returns ``(recorded response, None)`` to replay, ``(None, tape)`` to record,
@@ -163,9 +158,9 @@ def _intercept(deck: Deck, request: Any, body: bytes, httpx_mod: Any) -> tuple[d
     recorded = None if deck.recording else deck.replay_response(vcr_request)
     if recorded is not None and not deck.verifying:
         return recorded, None
-    _redirect(request, deck.upstream, httpx_mod)
+    _redirect(request, body, deck.upstream, httpx_mod)
     _refuse_dummy_key(request, deck.upstream)
-    return recorded, _Tape(deck, vcr_request)
+    return recorded, Tape(deck, vcr_request)
 
 
 def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable[..., Any]:
@@ -174,7 +169,7 @@ def _sync_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callable
         recorded, tape = _intercept(deck, request, b"".join(request.stream), httpx_mod)
         if tape is not None:
             response = real(transport, request)
-            tape.begin(response)
+            tape.begin(*_head(response))
             response.stream = _stream_classes(httpx_mod).RecordingSync(response.stream, tape)
             if recorded is None:
                 return response
@@ -193,7 +188,7 @@ def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callabl
         recorded, tape = _intercept(deck, request, b"".join([part async for part in request.stream]), httpx_mod)
         if tape is not None:
             response = await real(transport, request)
-            tape.begin(response)
+            tape.begin(*_head(response))
             response.stream = _stream_classes(httpx_mod).RecordingAsync(response.stream, tape)
             if recorded is None:
                 return response
@@ -207,81 +202,6 @@ def _async_stub(deck: Deck, real: Callable[..., Any], httpx_mod: Any) -> Callabl
         return await run_async(_replayed_response(deck, recorded, request, httpx_mod))
 
     return handle_async_request
-
-
-class _Tape:
-    """What the application read from one upstream response, with SSE event arrival times."""
-
-    def __init__(self, deck: Deck, request: Request) -> None:
-        self._deck = deck
-        self._request = request
-        self._started = time.perf_counter()
-        self._raw = bytearray()
-        self._chunks: list[bytes] = []
-        self._offsets: list[float] = []
-        self._framing: Framing | None = None
-        self._splitter: Splitter | None = None
-        self._response: dict[str, Any] = {}
-        self._done = False
-
-    def begin(self, response: Any) -> None:
-        headers: dict[str, list[str]] = {}
-        for name, value in response.headers.multi_items():
-            headers.setdefault(name.lower(), []).append(value)
-        reason = response.extensions.get("reason_phrase", b"")
-        self._response = {
-            "status": {"code": response.status_code, "message": reason.decode("ascii", "replace")},
-            "headers": headers,
-        }
-        encoding = response.headers.get("content-encoding", "identity").lower()
-        self._framing = framing_of(self._response)
-        if self._framing is not None and encoding == "identity":
-            self._splitter = self._framing.splitter()
-
-    def feed(self, data: bytes) -> None:
-        self._raw += data
-        if self._splitter is not None:
-            events = self._splitter.feed(data)
-            if events:
-                offset = time.perf_counter() - self._started
-                self._chunks.extend(events)
-                self._offsets.extend([offset] * len(events))
-
-    def finish(self, error: BaseException | None = None) -> None:
-        """Append the interaction once: at the end of the stream, at a break, or at close."""
-        if self._done:
-            return
-        self._done = True
-        response = dict(self._response)
-        body = bytes(self._raw)
-        if self._splitter is not None:
-            if tail := self._splitter.flush():
-                self._chunks.append(tail)
-                self._offsets.append(time.perf_counter() - self._started)
-            response["chunks"], response["offsets"] = self._chunks, self._offsets
-        else:
-            body = _decoded(body, response)
-            if self._framing is not None:
-                response["chunks"] = self._framing.split(body)
-                response["offsets"] = None
-        response["body"] = {"string": body}
-        if error is not None:
-            kind = type(error)
-            response["stream_error"] = {"type": f"{kind.__module__}.{kind.__qualname__}", "message": str(error)}
-        response["started"] = self._started - self._deck.recording_started
-        self._deck.add_recording(self._request, response)
-
-
-def _decoded(body: bytes, response: dict[str, Any]) -> bytes:
-    """Undo gzip/deflate so the cassette stores readable bytes; other encodings stay as sent."""
-    headers = response["headers"]
-    encoding = headers.get("content-encoding", ["identity"])[0].lower()
-    if encoding in ("gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
-        with contextlib.suppress(zlib.error):
-            body = zlib.decompress(body, wbits)
-            headers.pop("content-encoding")
-    return body
 
 
 def _recorded_error(error: dict[str, str], httpx_mod: Any) -> BaseException:
@@ -327,7 +247,7 @@ def _stream_classes(httpx_mod: Any) -> Any:
     class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
         """Pass the upstream chunks through as they arrive, copying them to the tape."""
 
-        def __init__(self, inner: Any, tape: _Tape) -> None:
+        def __init__(self, inner: Any, tape: Tape) -> None:
             self._inner = inner
             self._tape = tape
 
@@ -349,7 +269,7 @@ def _stream_classes(httpx_mod: Any) -> Any:
     class RecordingAsync(httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
         """Async twin of ``RecordingSync``."""
 
-        def __init__(self, inner: Any, tape: _Tape) -> None:
+        def __init__(self, inner: Any, tape: Tape) -> None:
             self._inner = inner
             self._tape = tape
 

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from streamtest._exceptions import LocalServerError, UsageError
+from streamtest._server.template import CHAT_TEMPLATE
 
 if TYPE_CHECKING:
     from typing import Self
@@ -199,7 +200,9 @@ class LocalLLMServer:
     for greedy decoding.
 
     Args:
-        n_ctx: context window in tokens; 2048 is plenty for test prompts and keeps memory low.
+        n_ctx: context window in tokens. 4096: an agent's prompt holds every tool's schema (about
+            50 tokens each) and the template's worked example; 25 tools with long descriptions
+            already overflow 2048 (HTTP 400 ``exceed_context_size_error``).
         n_threads: CPU threads for generation. Default: 1 on machines with two cores or
             fewer (the test process needs the other core to read the stream; measured
             57 ms/token with 1 thread vs 280-1000 ms/token with 2 on a busy 2-core
@@ -213,7 +216,7 @@ class LocalLLMServer:
     def __init__(
         self,
         *,
-        n_ctx: int = 2048,
+        n_ctx: int = 4096,
         n_threads: int | None = None,
         model: Path | None = None,
         verbose: bool = False,
@@ -325,6 +328,13 @@ def _start_server(xllamacpp: Any, settings: tuple[str, int, int], *, verbose: bo
     params.cpuparams.n_threads = n_threads
     params.n_parallel = 1
     params.sampling.seed = SAMPLING_SEED
+    # The model's GGUF has no chat template; ours makes tool calls and reasoning parse
+    # (see streamtest._server.template). Thinking stays off unless a request turns it on.
+    params.chat_template = CHAT_TEMPLATE
+    params.enable_reasoning = 0
+    # A warm prompt cache changes the reported usage (cached_tokens, Anthropic input_tokens) with
+    # whatever ran before, and under sampling even the text; re-reading ~300 prompt tokens is cheap.
+    params.cache_prompt = False
     if not verbose:
         params.verbosity = -1
     try:

@@ -6,8 +6,12 @@ through the same replay path as a recording (``streamtest.play``), so the real
 ``openai`` SDK parses them, ChatOpenAI turns them into message chunks and
 LangGraph streams them.
 
-Everything here is pure: strategies draw Python values and encode them with
-:mod:`streamtest._wire.sse`. Nothing imports openai, langchain or langgraph.
+Everything here is pure: strategies draw what a stream says (a
+:class:`~streamtest._wire.base.Script`: text deltas, tool calls, reasoning,
+usage, finish) and the ids it needs, and the provider's format module writes
+it (:meth:`~streamtest._wire.base.WireFormat.write`), so a generated stream and
+a recorded one are read and written by the same code. Nothing imports openai,
+langchain or langgraph.
 
 Layers, each usable alone, each in its own module::
 
@@ -15,15 +19,22 @@ Layers, each usable alone, each in its own module::
     _tool_calls      tool_calls()                    a function name and its JSON arguments
     _chat            chat_completion_streams(text)   a whole /v1/chat/completions SSE body
     _responses       responses_streams(text)         a whole /v1/responses SSE body
+    _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
+    _gemini          gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
+    _ollama          ollama_streams(text)            a whole Ollama /api/chat NDJSON body
+    _bedrock         bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
     _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
     _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
+    _agent           agent_loops(turns, answer)      one stream per model call of a tool-calling agent
     _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
                                                      (streamtest._replay.faults)
 
 Beneath them, imported in one direction only: ``_types`` (the drawn values and
 their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
-``_wire`` writes JSON, ids and events as OpenAI does; ``_ground_truth`` draws
-what a stream says for both APIs; ``_recorded`` takes a recording apart.
+``_encode`` draws ids and turns a format writer's frames into a
+``GeneratedStream``; ``_ground_truth`` draws what a stream says, the same way
+for every format; ``_recorded`` takes a recording apart (asking its wire format
+what it says).
 ``streamtest.strategies`` re-exports this package's ``__all__``.
 
 Shrinking: every random decision is drawn so that its simplest value means
@@ -34,9 +45,14 @@ plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
 
 from __future__ import annotations
 
+from streamtest._strategies._agent import AgentLoop, agent_loops
+from streamtest._strategies._anthropic import anthropic_streams
+from streamtest._strategies._bedrock import bedrock_streams
 from streamtest._strategies._chat import chat_completion_streams
 from streamtest._strategies._chunking import chunkings
 from streamtest._strategies._faults import fault_plans, faults
+from streamtest._strategies._gemini import gemini_streams
+from streamtest._strategies._ollama import ollama_streams
 from streamtest._strategies._rechunk import rechunkings
 from streamtest._strategies._responses import responses_streams
 from streamtest._strategies._sse_variations import sse_variations
@@ -44,15 +60,21 @@ from streamtest._strategies._tool_calls import json_objects, tool_calls
 from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
 
 __all__ = [
+    "AgentLoop",
     "Chunking",
     "GeneratedStream",
     "ToolCall",
     "Usage",
+    "agent_loops",
+    "anthropic_streams",
+    "bedrock_streams",
     "chat_completion_streams",
     "chunkings",
     "fault_plans",
     "faults",
+    "gemini_streams",
     "json_objects",
+    "ollama_streams",
     "rechunkings",
     "responses_streams",
     "sse_variations",

@@ -7,9 +7,7 @@ ChatOpenAI could have received.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -27,88 +25,36 @@ from streamtest._strategies._arguments import (
     named,
 )
 from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._encode import B62, draw_id, dumps, encode_all
+from streamtest._strategies._encode import draw_id, written
 from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
 from streamtest._strategies._types import (
     CHAT_COMPLETIONS,
     DEFAULT_MODEL,
-    DONE,
     FLAVORS,
     Flavor,
     GeneratedStream,
     ToolCall,
-    Usage,
 )
+from streamtest._wire.base import Script
+from streamtest._wire.openai_chat import OPENAI_CHAT, ChatEnvelope
 
 __all__ = ["chat_completion_streams"]
 
 
-@dataclass(frozen=True)
-class _ChatEnvelope:
-    flavor: str
-    id: str
-    created: int
-    model: str
-    fingerprint: str
-    include_usage: bool
-
-    def chunk(
-        self, delta: dict[str, Any] | None, finish_reason: str | None = None, usage: Any = None
-    ) -> dict[str, Any]:
-        choices = [] if delta is None else [self.choice(delta, finish_reason)]
-        if self.flavor == "llama.cpp":
-            payload: dict[str, Any] = {
-                "choices": choices,
-                "created": self.created,
-                "id": self.id,
-                "model": self.model,
-                "system_fingerprint": self.fingerprint,
-                "object": "chat.completion.chunk",
-            }
-            if usage is not None:
-                payload["usage"] = usage
-                payload["timings"] = {"prompt_n": usage["prompt_tokens"], "predicted_n": usage["completion_tokens"]}
-            return payload
-        payload = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "service_tier": "default",
-            "system_fingerprint": self.fingerprint,
-            "choices": choices,
-        }
-        if self.include_usage:
-            payload["usage"] = usage
-        # OpenAI pads every chunk with an "obfuscation" field of varying length.
-        payload["obfuscation"] = B62[: 1 + (len(json.dumps(delta)) * 7) % 16]
-        return payload
-
-    def choice(self, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
-        if self.flavor == "llama.cpp":
-            return {"finish_reason": finish_reason, "index": 0, "delta": delta}
-        return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-
-    def usage(self, usage: Usage) -> dict[str, Any]:
-        if self.flavor == "llama.cpp":
-            return {
-                "completion_tokens": usage.completion_tokens,
-                "prompt_tokens": usage.prompt_tokens,
-                "total_tokens": usage.total_tokens,
-                "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-            }
-        return {
-            "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens,
-            "total_tokens": usage.total_tokens,
-            "prompt_tokens_details": {"cached_tokens": usage.cached_tokens, "audio_tokens": 0},
-            "completion_tokens_details": {
-                "reasoning_tokens": 0,
-                "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
-            },
-        }
+def _draw_schedule(draw: Callable[[SearchStrategy[Any]], Any], counts: Sequence[int]) -> list[int]:
+    """An interleaving of the tool calls' chunks: headers in index order (call i starts after
+    call i-1 started), the argument cuts of started calls mixed. Choice 0 is the earliest
+    call, so this shrinks to the sequential order."""
+    remaining = list(counts)
+    schedule: list[int] = []
+    started = 0
+    while any(remaining):
+        live = [i for i in range(min(started + 1, len(remaining))) if remaining[i]]
+        chosen = live[draw(st.integers(0, len(live) - 1))]
+        started = max(started, chosen + 1)
+        remaining[chosen] -= 1
+        schedule.append(chosen)
+    return schedule
 
 
 @named("chat_completion_streams")
@@ -130,75 +76,21 @@ def _chat_completion_streams(
     calls = draw_calls(draw, tool_calls, max_size=max_size)
     with_usage = draw(st.booleans()) if usage is None else usage
     flavor = draw(st.sampled_from(FLAVORS)) if flavor is None else flavor
-    envelope = _ChatEnvelope(
-        flavor=flavor,
+    envelope = ChatEnvelope(
+        flavor="llama.cpp" if flavor == "llama.cpp" else "openai",
         id=draw_id(draw, "chatcmpl-", 29),
         created=draw(st.integers(1_700_000_000, 1_800_000_000)),
-        model=model,
         fingerprint="b0-unknown" if flavor == "llama.cpp" else draw_id(draw, "fp_", 10),
-        include_usage=with_usage,
     )
     finish = finish_reason if finish_reason is not None else ("tool_calls" if calls else "stop")
-
-    payloads: list[dict[str, Any]] = []
-    role: dict[str, Any] = {"role": "assistant", "content": None}
-    if envelope.flavor == "openai" and (value or not calls):
-        role["content"] = ""
-    if envelope.flavor == "openai":
-        role["refusal"] = None
-    headers = [
-        {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
-        for index, call in enumerate(calls)
-    ]
-    # OpenAI sends the first tool-call header in the role chunk when there is no text.
-    first_header_in_role = bool(calls) and not value and envelope.flavor == "openai"
-    if first_header_in_role:
-        role["tool_calls"] = [headers[0]]
-    payloads.append(envelope.chunk(role))
-    payloads.extend(envelope.chunk({"content": piece}) for piece in deltas)
-
-    per_call: list[list[dict[str, Any]]] = []
-    for index, call in enumerate(calls):
-        call_events = (
-            [] if (index == 0 and first_header_in_role) else [envelope.chunk({"tool_calls": [headers[index]]})]
-        )
-        call_events.extend(
-            envelope.chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-            for piece in call.deltas
-        )
-        per_call.append(call_events)
-    if interleaved:
-        # Headers keep index order (call i starts after call i-1 started); the
-        # argument deltas of started calls mix. Choice 0 is the earliest call,
-        # so this shrinks to the sequential order.
-        started = 0
-        while any(per_call):
-            live = [i for i in range(min(started + 1, len(per_call))) if per_call[i]]
-            chosen = live[draw(st.integers(0, len(live) - 1))]
-            started = max(started, chosen + 1)
-            payloads.append(per_call[chosen].pop(0))
-    else:
-        for call_events in per_call:
-            payloads.extend(call_events)
-
-    payloads.append(envelope.chunk({}, finish))
-    drawn_usage = None
+    script = Script(text=tuple(deltas), tool_calls=calls, finish_reason=finish, model=model)
+    schedule = _draw_schedule(draw, OPENAI_CHAT.tool_call_events(script, envelope)) if interleaved else None
     if with_usage:
         completion = sum(1 for piece in deltas if piece) + sum(len(call.deltas) + 1 for call in calls)
-        drawn_usage = draw_usage(draw, completion)
-        payloads.append(envelope.chunk(None, usage=envelope.usage(drawn_usage)))
-
-    events = tuple((None, dumps(payload)) for payload in payloads) + ((None, DONE),)
-    return GeneratedStream(
-        chunks=encode_all(events),
-        api=CHAT_COMPLETIONS,
-        deltas=tuple(deltas),
-        tool_calls=calls,
-        usage=drawn_usage,
-        finish_reason=finish,
-        model=model,
-        events=events,
-    )
+        script = Script(
+            text=script.text, tool_calls=calls, usage=draw_usage(draw, completion), finish_reason=finish, model=model
+        )
+    return written(OPENAI_CHAT, OPENAI_CHAT.write(script, envelope, schedule), script, api=CHAT_COMPLETIONS)
 
 
 def chat_completion_streams(

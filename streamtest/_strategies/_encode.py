@@ -1,14 +1,16 @@
-"""How OpenAI writes a stream: compact UTF-8 JSON, base62 ids, one SSE event per network chunk.
+"""From drawn values to a :class:`GeneratedStream`: ids that look real, and the format's writer's frames as bytes.
 
-Shared by every strategy that builds events, so generated and re-chunked
-streams look alike byte for byte. Ids are drawn as one small integer and
-hashed to full width: they shrink to one seed without ever looking fake.
+Every stream strategy draws a :class:`~streamtest._wire.base.Script` (and the
+ids its format needs), asks the format module to write it
+(:meth:`~streamtest._wire.base.WireFormat.write`) and hands the frames to
+:func:`written`, which encodes them with the format's framing. Ids are drawn as
+one small integer and hashed to full width: they shrink to one seed without
+ever looking fake.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import string
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,11 +18,14 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._wire.sse import encode_event
+from streamtest._strategies._types import Api, GeneratedStream
+from streamtest._wire.base import Frame, Script, WireFormat
+from streamtest._wire.framing import framing_named
 
-__all__ = ["B62", "draw_id", "dumps", "encode_all", "hashed_id"]
+__all__ = ["B62", "draw_id", "hashed_id", "written"]
 
 B62 = string.digits + string.ascii_letters
+_UNSET: Any = object()
 
 
 def _b62(number: int, width: int) -> str:
@@ -45,10 +50,22 @@ def hashed_id(prefix: str, width: int, seed: str) -> str:
     return prefix + _b62(int.from_bytes(digest, "big"), width)
 
 
-def dumps(value: Any) -> str:
-    """JSON the way OpenAI sends it: compact, UTF-8 unescaped."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def encode_all(events: Sequence[tuple[str | None, str]]) -> tuple[bytes, ...]:
-    return tuple(encode_event(data, event=name) for name, data in events)
+def written(
+    wire: WireFormat, frames: Sequence[Frame], script: Script, *, api: Api, finish_reason: str | None = _UNSET
+) -> GeneratedStream:
+    """The stream of ``frames`` (written by ``wire`` from ``script``), one unit per chunk, with its ground truth."""
+    framing = framing_named(wire.framing)
+    if framing is None:  # pragma: no cover - every registered format names a registered framing
+        raise ValueError(f"{wire!r} names an unknown framing {wire.framing!r}")
+    return GeneratedStream(
+        chunks=tuple(framing.encode(frame) for frame in frames),
+        api=api,
+        deltas=script.text,
+        tool_calls=script.tool_calls,
+        usage=script.usage,
+        finish_reason=script.finish_reason if finish_reason is _UNSET else finish_reason,
+        model=script.model,
+        events=tuple((frame.event, frame.data) for frame in frames),
+        reasoning=script.reasoning,
+        content_type=framing.content_type,
+    )

@@ -1,8 +1,10 @@
-"""What a generated stream says, drawn before it is encoded: text, tool-call cuts, usage.
+"""What a generated stream says, drawn before it is encoded: text, tool-call cuts, reasoning, usage.
 
-Chat-completions and responses streams draw the same ground truth the same
-way and differ only in how they encode it, so a property that holds for one
-API's draws holds for the other's; this module is that shared half.
+Every stream strategy draws the same ground truth the same way and differs only
+in how its format module writes it, so a property that holds for one format's
+draws holds for the others'; this module is that shared half. The provider
+strategies (Anthropic, Gemini, Ollama, Bedrock) draw a whole
+:class:`~streamtest._wire.base.Script` with :func:`draw_script`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
+from streamtest._strategies._arguments import as_strategy
 from streamtest._strategies._chunking import draw_chunking
 from streamtest._strategies._encode import hashed_id
-from streamtest._strategies._types import ToolCall, Usage
+from streamtest._strategies._types import Chunking, ToolCall, Usage
+from streamtest._wire.base import Script
 
-__all__ = ["DEFAULT_TEXTS", "draw_calls", "draw_usage"]
+__all__ = ["DEFAULT_TEXTS", "draw_calls", "draw_script", "draw_usage"]
 
 
 # Pieces that look like real model output: leading-space words, punctuation,
@@ -93,3 +97,43 @@ def draw_calls(
         seen.add(ident)
         out.append(replace(call, id=ident, deltas=tuple(deltas)))
     return tuple(out)
+
+
+def draw_script(
+    draw: Callable[[SearchStrategy[Any]], Any],
+    text: str | SearchStrategy[str] | None,
+    *,
+    tool_calls: SearchStrategy[Sequence[ToolCall]] | None,
+    reasoning: str | SearchStrategy[str] | None,
+    model: str,
+    max_size: int | None,
+    empty_deltas: bool,
+    call_id_prefix: str | None = None,
+    whole_calls: bool = False,
+) -> Script:
+    """A whole script: the text cut into deltas, the tool calls with their argument cuts, the
+    reasoning text (when given) cut into deltas, and usage counting the non-empty pieces.
+
+    A response with tool calls and no text has no text deltas at all. ``call_id_prefix``
+    re-ids the calls the provider's way (``toolu_``); ``whole_calls`` is for formats that
+    send each call in one piece (its only "cut" is the whole arguments text).
+    """
+    value = draw(as_strategy(text, DEFAULT_TEXTS))
+    deltas = draw_chunking(draw, value, max_size=max_size, empty_deltas=empty_deltas)
+    calls = draw_calls(draw, tool_calls, max_size=None if whole_calls else max_size)
+    if whole_calls:
+        calls = tuple(replace(call, deltas=(call.arguments,)) for call in calls)
+    if call_id_prefix is not None:
+        calls = tuple(replace(call, id=hashed_id(call_id_prefix, 24, call.id)) for call in calls)
+    thoughts = draw(as_strategy(reasoning, DEFAULT_TEXTS)) if reasoning is not None else ""
+    pieces = draw_chunking(draw, thoughts, max_size=max_size, empty_deltas=False) if thoughts else Chunking()
+    if not value and calls:
+        deltas = Chunking()
+    completion = sum(1 for piece in (*deltas, *pieces) if piece) + sum(len(call.deltas) for call in calls)
+    return Script(
+        text=tuple(deltas),
+        tool_calls=calls,
+        reasoning=tuple(pieces),
+        usage=draw_usage(draw, completion),
+        model=model,
+    )

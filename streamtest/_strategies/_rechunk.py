@@ -16,9 +16,9 @@ from hypothesis.strategies import SearchStrategy
 
 from streamtest._strategies._arguments import check_bool, check_max_size, named
 from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._encode import dumps
 from streamtest._strategies._recorded import Recorded, take_apart
 from streamtest._strategies._types import CHAT_COMPLETIONS, GeneratedStream
+from streamtest._wire.base import compact_json
 from streamtest._wire.sse import encode_event, parse_event
 
 __all__ = ["rechunkings"]
@@ -181,7 +181,7 @@ def _rechunkings(
             if data is not None:
                 events.append((name, data))
             continue
-        data = dumps(payload)
+        data = compact_json(payload)
         chunks.append(encode_event(data, event=name, eol=rec.eol))
         events.append((name, data))
     return GeneratedStream(

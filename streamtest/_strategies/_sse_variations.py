@@ -17,8 +17,8 @@ from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
 from streamtest._strategies._arguments import check_bool, named
-from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, GeneratedStream
-from streamtest._wire.sse import parse_event
+from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, RESPONSES, GeneratedStream
+from streamtest._wire.sse import SSE, parse_event
 
 __all__ = ["sse_variations"]
 
@@ -54,6 +54,8 @@ def _sse_variations(
     stream = draw(streams)
     if not isinstance(stream, GeneratedStream):
         raise UsageError(f"sse_variations() needs a strategy of GeneratedStream, got a draw of {stream!r:.200}")
+    if stream.content_type != SSE.content_type:
+        raise UsageError(f"sse_variations() varies SSE streams; {stream!r:.200} is served as {stream.content_type}")
     marks: list[str] = []
     eol = draw(st.sampled_from(_EOLS)) if line_endings else "\n"
     if eol != "\n":
@@ -63,7 +65,11 @@ def _sse_variations(
         marks.append("data:no-space")
     # Event lines: as generated, or toggled (added to chat chunks as "message",
     # dropped from responses events, where the SDK reads "type" from the data).
-    toggle_events = event_lines and draw(st.sampled_from((False, False, True)))
+    # Other formats keep theirs: the anthropic SDK skips events without one, and
+    # google-genai reads any line but data: as JSON.
+    toggle_events = (
+        event_lines and stream.api in (CHAT_COMPLETIONS, RESPONSES) and draw(st.sampled_from((False, False, True)))
+    )
     if toggle_events:
         marks.append("event lines" if stream.api == CHAT_COMPLETIONS else "no event lines")
     with_comments = comments and draw(st.sampled_from((False, True)))
@@ -129,7 +135,7 @@ def sse_variations(
     instead of LF), ``comments`` (keep-alive comment events such as
     ``: ping`` between events, or a comment line inside an event),
     ``event_lines`` (``event: message`` added to chat chunks; ``event:``
-    lines dropped from responses events), ``no_space`` (``data:{...}``
+    lines dropped from responses events; other formats' event lines are kept), ``no_space`` (``data:{...}``
     without the optional space), ``multiline_data`` (indented JSON over
     several ``data:`` lines, which the spec joins with ``\\n``) and
     ``network_splits`` (the body re-cut at arbitrary byte offsets, across

@@ -15,8 +15,9 @@ from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
 from streamtest._strategies._arguments import check_strategy, named
-from streamtest._strategies._encode import draw_id, dumps
+from streamtest._strategies._encode import draw_id
 from streamtest._strategies._types import ToolCall
+from streamtest._wire.base import compact_json
 
 __all__ = ["json_objects", "tool_calls"]
 
@@ -60,7 +61,7 @@ def _tool_calls(
     name = draw(_NAMES if names is None else names)
     args = draw(json_objects() if arguments is None else arguments)
     spaced = draw(st.sampled_from((False, True)))
-    text = json.dumps(args, ensure_ascii=False) if spaced else dumps(args)
+    text = json.dumps(args, ensure_ascii=False) if spaced else compact_json(args)
     return ToolCall(name=name, arguments=text, id=draw_id(draw, "call_", 24))
 
 

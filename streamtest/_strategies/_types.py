@@ -17,10 +17,14 @@ from typing import Any, Final, Literal
 from streamtest._wire.base import ToolCall, Usage, pipe_form
 
 __all__ = [
+    "ANTHROPIC_MESSAGES",
+    "BEDROCK_CONVERSE",
     "CHAT_COMPLETIONS",
     "DEFAULT_MODEL",
     "DONE",
     "FLAVORS",
+    "GEMINI",
+    "OLLAMA",
     "RESPONSES",
     "Api",
     "Chunking",
@@ -34,7 +38,11 @@ __all__ = [
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 CHAT_COMPLETIONS: Final = "chat.completions"
 RESPONSES: Final = "responses"
-Api = Literal["chat.completions", "responses"]
+ANTHROPIC_MESSAGES: Final = "anthropic.messages"
+GEMINI: Final = "gemini"
+OLLAMA: Final = "ollama"
+BEDROCK_CONVERSE: Final = "bedrock.converse"
+Api = Literal["chat.completions", "responses", "anthropic.messages", "gemini", "ollama", "bedrock.converse"]
 Flavor = Literal["openai", "llama.cpp"]
 FLAVORS = ("openai", "llama.cpp")
 DONE = "[DONE]"
@@ -75,6 +83,10 @@ class GeneratedStream:
     model: str = DEFAULT_MODEL
     events: tuple[tuple[str | None, str], ...] = ()
     variations: tuple[str, ...] = field(default=())
+    reasoning: tuple[str, ...] = ()
+    """The reasoning (thinking) deltas, for formats that stream them."""
+    content_type: str = "text/event-stream"
+    """What ``streamtest.play`` serves the chunks as (the format's framing)."""
 
     @property
     def text(self) -> str:

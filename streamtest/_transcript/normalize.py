@@ -7,11 +7,18 @@ are replayed byte for byte from a cassette:
   ``checkpoint_ns`` (``"call_model:6ddc5f0f-..."``),
 - message ids (``"lc_run--<uuid7>"``, or a bare uuid4 that LangGraph assigns to a
   message that had none), run ids, checkpoint ids, and timestamps,
+- tool-call ids, which the provider draws at random on every recording
+  (``"call_abc..."``; found by key: ``tool_call_id``, ``call_id``, and the ``id`` of a
+  tool call, tool-call chunk or function-call block), and the ids of the interrupts
+  under ``__interrupt__`` (a hash of the task's id),
+- a provider's own ids (a message's ``id``, e.g. the Responses API's ``resp_...``, and the
+  same value wherever else it appears; ``msg_``/``rs_``/``fc_``/``call_``/``toolu_`` ids in
+  any string) and epoch timestamps (``created_at``),
 - keys whose value (or presence) depends on the installed versions rather than on
   the graph: ``lc_versions`` and ``ls_integration``.
 
 A :class:`Normalizer` replaces them with placeholders numbered by *first
-appearance*: ``"call_model:<task:1>"``, ``"<msg:2>"``, ``"<id:3>"``, ``"<timestamp>"``;
+appearance*: ``"call_model:<task:1>"``, ``"<msg:2>"``, ``"<call:1>"``, ``"<id:3>"``, ``"<timestamp>"``;
 the volatile keys are dropped. The same raw value always gets the same placeholder
 within one normalizer, so structure survives (two events of one call still share
 ``<msg:1>``). Numbering by first appearance is only reproducible if the values are
@@ -42,11 +49,20 @@ _CHECKPOINT_NS_KEYS = frozenset({"langgraph_checkpoint_ns", "checkpoint_ns"})
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _LC_RUN_RE = re.compile(rf"lc_run--{_UUID}(?:-\d+)?")
 _UUID_RE = re.compile(_UUID)
+# Provider-drawn ids: Responses items (resp_, msg_, rs_, fc_), OpenAI and Anthropic tool calls.
+_PROVIDER_ID_RE = re.compile(r"\b(?:resp|msg|rs|fc|call|toolu)_[0-9A-Za-z]{20,}\b")
 _TIMESTAMP_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
 _ADDRESS_RE = re.compile(r" at 0x[0-9a-fA-F]+")
-_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|id):\d+>")
+_PLACEHOLDER_RE = re.compile(r"<(?:task|msg|call|interrupt|id):\d+>")
+_INTERRUPT_KEY = "__interrupt__"
+_MESSAGE_TYPES = frozenset({"ai", "human", "system", "tool", "AIMessageChunk", "HumanMessageChunk", "ToolMessageChunk"})
+_TIMESTAMP_KEYS = frozenset({"created_at", "created"})
+_TOOL_CALL_ID_KEYS = frozenset({"tool_call_id", "call_id"})
+# Dicts whose "id" is a tool-call id: LangChain's tool calls and chunks, OpenAI's
+# chat tool calls (``type: function``) and Responses function-call items.
+_TOOL_CALL_TYPES = frozenset({"tool_call", "tool_call_chunk", "invalid_tool_call", "function", "function_call"})
 
 
 class Normalizer:
@@ -78,6 +94,10 @@ class Normalizer:
     def message_id(self, raw: str | None) -> str | None:
         """A message id (``lc_run--<uuid>``, a uuid, anything) -> ``"<msg:N>"``."""
         return None if raw is None else self._placeholder("msg", raw)
+
+    def tool_call_id(self, raw: str | None) -> str | None:
+        """A tool-call id (``"call_abc..."``, any shape) -> ``"<call:N>"``."""
+        return None if raw is None else self._placeholder("call", raw)
 
     def checkpoint_ns(self, raw: str) -> str:
         """``"parent:<id>|child:<id>"`` -> ``"parent:<task:1>|child:<task:2>"``.
@@ -114,9 +134,13 @@ class Normalizer:
         return out
 
     def text(self, raw: str) -> str:
-        """Replace ids and timestamps inside free text (payload strings, reprs)."""
+        """Replace ids and timestamps inside free text (payload strings, reprs), and known ids anywhere."""
+        known = self._seen.get(raw)
+        if known is not None:
+            return known
         raw = _LC_RUN_RE.sub(lambda m: self._placeholder("msg", m.group(0)), raw)
         raw = _UUID_RE.sub(lambda m: self._placeholder("id", m.group(0)), raw)
+        raw = _PROVIDER_ID_RE.sub(lambda m: self._placeholder("id", m.group(0)), raw)
         raw = _TIMESTAMP_RE.sub("<timestamp>", raw)
         return _ADDRESS_RE.sub("", raw)
 
@@ -136,15 +160,30 @@ class Normalizer:
             return [self._walk(item) for item in plain]
         if isinstance(plain, dict):
             out: dict[str, Any] = {}
+            kind = plain.get("type")
+            is_call = isinstance(kind, str) and kind in _TOOL_CALL_TYPES
+            if isinstance(kind, str) and kind in _MESSAGE_TYPES and isinstance(plain.get("id"), str):
+                self.message_id(plain["id"])  # first, so its copies (response_metadata.id) map alike
             for key, value in plain.items():
                 if key in self.drop_keys:
                     continue
-                if key in _CHECKPOINT_NS_KEYS and isinstance(value, str):
+                if key in _TIMESTAMP_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    out[key] = "<timestamp>"
+                elif isinstance(value, str) and (key in _TOOL_CALL_ID_KEYS or (is_call and key == "id")):
+                    out[key] = self._placeholder("call", value)
+                elif key == _INTERRUPT_KEY and isinstance(value, list):
+                    out[key] = [self._interrupt(item) for item in value]
+                elif key in _CHECKPOINT_NS_KEYS and isinstance(value, str):
                     out[self.text(key)] = self.checkpoint_ns(value)
                 else:
                     out[self.text(key)] = self._walk(value)
             return out
         return plain
+
+    def _interrupt(self, item: Any) -> Any:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            item = {**item, "id": self._placeholder("interrupt", item["id"])}
+        return self._walk(item)
 
 
 def to_plain(value: Any) -> Any:

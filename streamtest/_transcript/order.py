@@ -50,7 +50,7 @@ from streamtest._exceptions import UsageError
 from streamtest._transcript.events import NS_END, NS_SEP, StreamEvent, task_of
 from streamtest._transcript.normalize import to_plain
 
-__all__ = ["Layout", "canonical_order", "observer_class", "with_observer"]
+__all__ = ["Layout", "canonical_order", "observer_class", "one_id_per_call", "with_observer"]
 
 _LC_RUN_PREFIX = "lc_run--"
 _RUN_SUFFIX_RE = re.compile(r"-\d+$")
@@ -73,6 +73,11 @@ class Layout:
     tasks: dict[str, _TaskInfo] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     llm_starts: dict[str, int] = field(default_factory=dict)
+    provider_chunks: dict[int, tuple[Any, str]] = field(default_factory=dict)
+    """Chunks a provider named itself (not ``lc_run--``), by identity: ``(message, run id)``.
+
+    Keyed by the message object, not its id: generated streams may reuse one id in two calls.
+    The message is kept so its identity stays unique while the transcript lives."""
     final_state: Any = None
     has_final_state: bool = False
 
@@ -143,6 +148,15 @@ def observer_class() -> type:
         def on_llm_start(self, serialized: Any, prompts: Any, *, run_id: Any, metadata: Any = None, **_: Any) -> None:
             self._on_model_start(run_id, metadata)
 
+        def on_llm_new_token(self, token: Any, *, chunk: Any = None, run_id: Any, **_: Any) -> None:
+            # Most chunks carry LangChain's ``lc_run--<run id>``; a provider's own id (the
+            # Responses API's ``resp_...`` on the first chunk) says nothing about the run.
+            message = getattr(chunk, "message", None)
+            message_id = getattr(message, "id", None)
+            if isinstance(message_id, str) and not message_id.startswith(_LC_RUN_PREFIX):
+                with self._lock:
+                    self.layout.provider_chunks[id(message)] = (message, str(run_id))
+
     return _Observer
 
 
@@ -187,6 +201,30 @@ def _run_id(message_id: str | None) -> str | None:
     return _RUN_SUFFIX_RE.sub("", message_id[len(_LC_RUN_PREFIX) :])
 
 
+def one_id_per_call(arrival: Sequence[StreamEvent], layout: Layout) -> list[StreamEvent]:
+    """``arrival`` with every chunk of one model call under one message id, ``lc_run--<run id>``.
+
+    LangChain names a chunk ``lc_run--<run id>`` unless the provider named it: the
+    Responses API's first chunk carries ``resp_...``, so one call would read as two.
+    Such a chunk takes its run's ``lc_run--`` id (the observer saw which run streamed
+    it). Without the observer (``Transcript.from_stream``) ids are left as they came.
+    """
+    if not layout.provider_chunks:
+        return list(arrival)
+    out = []
+    for event in arrival:
+        if _is_chunk(event) and isinstance(event.payload, tuple) and event.payload:
+            found = layout.provider_chunks.get(id(event.payload[0]))
+            if found is not None and found[0] is event.payload[0]:
+                event = replace(event, message_id=f"{_LC_RUN_PREFIX}{found[1]}")
+        out.append(event)
+    return out
+
+
+def _is_chunk(event: StreamEvent) -> bool:
+    return event.mode == "messages" and event.kind == "token"
+
+
 def _same_output(recorded: Any, update: Any) -> bool:
     try:
         return bool(recorded == update)
@@ -224,9 +262,7 @@ def _owners(arrival: Sequence[StreamEvent], layout: Layout) -> list[str | None]:
     return owners
 
 
-def _lane_ranks(
-    arrival: Sequence[StreamEvent], owners: Sequence[str | None], llm_starts: Mapping[str, int]
-) -> list[int]:
+def _lane_ranks(arrival: Sequence[StreamEvent], owners: Sequence[str | None], layout: Layout) -> list[int]:
     """Rank of each event's call within its task: first arrival, model calls by start order."""
     first: dict[tuple[str, Any], int] = {}
     lanes: list[tuple[str, Any]] = []
@@ -242,8 +278,8 @@ def _lane_ranks(
     for lane in first:
         call = lane[1]
         run = _run_id(call[1]) if call[0] == "messages" else None
-        if run is not None and run in llm_starts:
-            started.setdefault(lane[0], []).append((llm_starts[run], lane))
+        if run is not None and run in layout.llm_starts:
+            started.setdefault(lane[0], []).append((layout.llm_starts[run], lane))
     for calls in started.values():
         slots = sorted(first[lane] for _, lane in calls)
         for slot, (_, lane) in zip(slots, sorted(calls), strict=True):
@@ -258,7 +294,7 @@ def canonical_order(arrival: Sequence[StreamEvent], layout: Layout) -> list[Stre
     for event in arrival:
         supplemented.learn_task(event.metadata)
     owners = _owners(arrival, supplemented)
-    ranks = _lane_ranks(arrival, owners, layout.llm_starts)
+    ranks = _lane_ranks(arrival, owners, layout)
 
     unknown: dict[str, int] = {}  # tasks the layout does not know, by first appearance
     max_step: dict[str, int] = {}  # graph namespace -> latest step seen among its tasks

@@ -27,7 +27,9 @@ from streamtest._transcript.events import (
     parse_item,
 )
 from streamtest._transcript.normalize import VOLATILE_METADATA_KEYS, Normalizer, to_plain
-from streamtest._transcript.order import Layout, canonical_order
+from streamtest._transcript.order import Layout, canonical_order, one_id_per_call
+from streamtest._transcript.trajectory import Trajectory, trajectory_of
+from streamtest._wire.base import ToolCall
 
 __all__ = ["Transcript", "build_transcript", "stream_options"]
 
@@ -144,6 +146,23 @@ class Transcript:
     def tag_set(self) -> tuple[str, ...]:
         """Tags on any event, in canonical order of first appearance."""
         return tuple(dict.fromkeys(tag for e in self.events for tag in e.tags))
+
+    # ------------------------------------------------------------------ agent views
+
+    @property
+    def trajectory(self) -> Trajectory:
+        """The run's steps: each model call with its tool calls, the tools' results, the answer.
+
+        Tool-call ids are numbered by first appearance (``<call:1>``); for the runs
+        of one conversation (an interrupted run and its resumption), use
+        ``streamtest.trajectory_of(first, second)`` to number them together.
+        """
+        return trajectory_of(self)
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """Every tool call of the run, reassembled from its chunks, in order (ids as placeholders)."""
+        return self.trajectory.tool_calls
 
     # ------------------------------------------------------------------ filtered views
 
@@ -295,8 +314,16 @@ class Transcript:
         assertions.assert_metadata(self, expected, **fields)
 
     def assert_conserves(self, interactions: Iterable[assertions.InteractionLike], **options: Any) -> None:
-        """Every provider token of every interaction reached the stream once, in order."""
+        """Every provider token, tool-call fragment and usage report reached the stream once, in order."""
         assertions.assert_conserves(self, interactions, **options)
+
+    def assert_tool_calls(self, expected: Sequence[Any], **options: Any) -> None:
+        """The run called exactly these tools with these arguments, in order (see ``assertions.tool_call``)."""
+        assertions.assert_tool_calls(self, expected, **options)
+
+    def assert_trajectory(self, expected: Sequence[Any] | Trajectory, **options: Any) -> None:
+        """The run's tool calls match a reference: ``mode="strict" | "unordered" | "subset" | "superset"``."""
+        assertions.assert_trajectory(self, expected, **options)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -410,6 +437,7 @@ def build_transcript(
     for index, item in enumerate(items):
         mode, ns, payload = parse_item(item, shape)
         arrival.append(make_event(mode, ns, payload, index, extract, shape))
+    arrival = one_id_per_call(arrival, layout)
     return Transcript(
         canonical_order(arrival, layout),
         arrival=arrival,

@@ -1,10 +1,17 @@
 """The small interface every provider stream format answers, and the values it answers with.
 
-A format module (``openai_chat``, ``openai_responses``...) subclasses
+A format module (``openai_chat``, ``anthropic``, ``gemini``...) subclasses
 :class:`WireFormat` and sets a few class attributes; :mod:`.registry` lists the
-instances. What a format reads out of a recorded stream is a
-:class:`StreamReading`: the same few fields for every provider, so views,
-assertions and conservation checks work on any of them.
+instances. Data flows through it both ways, with the same few values for every
+provider:
+
+- reading: the frames of a recorded stream -> :meth:`WireFormat.read` ->
+  :class:`StreamReading` (text deltas, tool-call fragments, reasoning, usage,
+  finish reason, errors), so views, assertions and conservation checks work on
+  any provider;
+- writing: a :class:`Script` (what a generated stream says, drawn by
+  ``streamtest._strategies``) -> :meth:`WireFormat.write` -> frames, which the
+  format's framing (:attr:`WireFormat.framing`) turns into bytes.
 """
 
 from __future__ import annotations
@@ -13,9 +20,22 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-__all__ = ["Frame", "ReadingBuilder", "StreamReading", "ToolCall", "ToolCallFragment", "Usage", "WireFormat", "pipe_form"]
+__all__ = [
+    "Frame",
+    "ReadingBuilder",
+    "Script",
+    "StreamReading",
+    "ToolCall",
+    "ToolCallFragment",
+    "Usage",
+    "WireFormat",
+    "compact_json",
+    "pipe_form",
+    "text_of_content",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,14 @@ class Frame:
             return json.loads(self.data)
         except (ValueError, RecursionError):
             return None
+
+
+def compact_json(value: Any) -> str:
+    """JSON as most providers send it: no spaces, UTF-8 unescaped."""
+    return _COMPACT.encode(value)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def pipe_form(pieces: Sequence[str]) -> str:
@@ -62,6 +90,11 @@ class ToolCall:
     @property
     def args(self) -> Any:
         return json.loads(self.arguments)
+
+    @property
+    def pieces(self) -> tuple[str, ...]:
+        """The argument text as a writer sends it: the cuts, or the whole text when there are none."""
+        return self.deltas or ((self.arguments,) if self.arguments else ())
 
     def __repr__(self) -> str:
         shown = pipe_form(self.deltas) if self.deltas else repr(self.arguments)
@@ -142,7 +175,12 @@ class StreamReading:
             if fragment.arguments:
                 entry["pieces"].append(fragment.arguments)
         return tuple(
-            ToolCall(name=entry["name"], arguments="".join(entry["pieces"]), id=entry["id"] or "", deltas=tuple(entry["pieces"]))
+            ToolCall(
+                name=entry["name"],
+                arguments="".join(entry["pieces"]),
+                id=entry["id"] or "",
+                deltas=tuple(entry["pieces"]),
+            )
             for entry in calls.values()
         )
 
@@ -162,6 +200,7 @@ class ReadingBuilder:
     usage: Usage | None = None
     finish_reason: str | None = None
     model: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def build(self) -> StreamReading:
         return StreamReading(
@@ -172,15 +211,57 @@ class ReadingBuilder:
             finish_reason=self.finish_reason,
             errors=tuple(self.errors),
             model=self.model,
+            extra=dict(self.extra),
         )
 
 
-class WireFormat(ABC):
-    """One provider stream format: how to recognise its traffic and read its frames.
+@dataclass(frozen=True)
+class Script:
+    """What a generated stream says, decided before it is written: the input of :meth:`WireFormat.write`.
 
-    Subclasses set the class attributes and implement :meth:`read`; the
-    defaults of :meth:`prompt` and :meth:`model` read OpenAI-style request
-    bodies (``messages`` / ``input``, ``model``).
+    The same few fields for every provider, so one drawing serves every format:
+    ``text`` holds the text deltas in order (empty ones too, where a format can
+    carry them), ``tool_calls`` whole calls whose ``deltas`` are the argument
+    cuts (formats that send calls whole ignore the cuts), ``reasoning`` the
+    reasoning/thinking deltas, ``usage`` the counts the stream reports (``None``:
+    none), ``finish_reason`` the reason in the format's own words (``None``: the
+    format's usual one for this content), ``model`` the model the stream names.
+    What only one provider has (ids, timestamps, envelope flavours) is a
+    keyword argument of that format's writer.
+    """
+
+    text: tuple[str, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    reasoning: tuple[str, ...] = ()
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str = "model"
+
+    @property
+    def content(self) -> str:
+        """The text the deltas concatenate to."""
+        return "".join(self.text)
+
+
+def text_of_content(content: Any) -> str | None:
+    """A message's text: a str, or the joined ``text`` of a list of content blocks/parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [
+            block["text"] for block in content if isinstance(block, Mapping) and isinstance(block.get("text"), str)
+        ]
+        return "".join(texts) if texts else None
+    return None
+
+
+class WireFormat(ABC):
+    """One provider stream format: how to recognise its traffic, read its frames and write new ones.
+
+    Subclasses set the class attributes and implement :meth:`sniff`,
+    :meth:`read` and :meth:`write`; the defaults of :meth:`prompt` and
+    :meth:`model` read chat-style request bodies (``messages`` / ``input``
+    whose content is a str or a list of text blocks, ``model``).
     """
 
     name: ClassVar[str]
@@ -194,6 +275,15 @@ class WireFormat(ABC):
     local_server: ClassVar[bool] = False
     """Whether the embedded llama.cpp server speaks this format, so ``--llm-server=local``
     may stand in for :attr:`hosts` while recording."""
+    framing: ClassVar[str] = "sse"
+    """The framing its streams use (``streamtest._wire.framing``): ``"sse"``, ``"ndjson"``..."""
+    key_env: ClassVar[tuple[str, ...]] = ()
+    """Environment variables the provider's clients read an API key from. When none is
+    set, streamtest sets the first to a placeholder, so clients built at import time
+    exist; recording refuses to send the placeholder to the provider."""
+    replay_env: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    """Environment set (where unset) only while replaying: placeholder credentials a
+    client needs before it builds a request that never leaves the process."""
 
     def claims(self, path: str) -> bool:
         """Whether a request to ``path`` is this format's traffic."""
@@ -207,6 +297,16 @@ class WireFormat(ABC):
     def read(self, frames: Sequence[Frame]) -> StreamReading:
         """What the stream says: text, tool-call fragments, reasoning, usage, finish, errors."""
 
+    @abstractmethod
+    def write(self, script: Script) -> list[Frame]:
+        """The frames of a stream that says ``script``, as the provider would send them.
+
+        Pure: everything random (ids, timestamps) comes in as arguments (each
+        format's writer takes its own keywords, with fixed defaults), so the
+        same script writes the same frames. ``read(write(script))`` gives back
+        the script's text, tool calls, reasoning, usage and finish reason.
+        """
+
     def prompt(self, request: Any) -> str | None:
         """The last user-visible prompt text of a request body, for failure messages."""
         if not isinstance(request, Mapping):
@@ -215,13 +315,11 @@ class WireFormat(ABC):
         if isinstance(messages, str):
             return messages
         if isinstance(messages, list) and messages and isinstance(messages[-1], Mapping):
-            content = messages[-1].get("content")
-            if isinstance(content, str):
-                return content
+            return text_of_content(messages[-1].get("content"))
         return None
 
-    def model(self, request: Any) -> str | None:
-        """The model a request body asks for."""
+    def model(self, request: Any, path: str = "") -> str | None:
+        """The model a request asks for: its body's ``model`` (some formats read the ``path``)."""
         model = request.get("model") if isinstance(request, Mapping) else None
         return model if isinstance(model, str) else None
 
@@ -239,7 +337,9 @@ class WireFormat(ABC):
 
         The default is what OpenAI-compatible servers send: ``event: error`` with an ``error`` object.
         """
-        return Frame("error", json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}}))
+        return Frame(
+            "error", json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+        )
 
     def __repr__(self) -> str:
         return f"<wire format {self.name}>"

@@ -6,7 +6,8 @@ cassette with its arrival time; replay serves one unit per chunk. Every
 framing keeps the invariant replay relies on: ``b"".join(split(body)) == body``.
 
 Adding a framing means one module with one :class:`Framing` instance, listed in
-:data:`FRAMINGS`, and its cassette entry codec in ``streamtest._cassette.events``.
+:data:`FRAMINGS`, and its cassette entry codec (a module in ``streamtest._cassette``,
+listed in ``streamtest._cassette.events.CODECS``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from streamtest._wire.base import Frame
+from streamtest._wire.eventstream import EVENTSTREAM
+from streamtest._wire.ndjson import NDJSON
 from streamtest._wire.sse import SSE
 
 __all__ = ["FRAMINGS", "Framing", "Splitter", "frames_of", "framing_for", "framing_named"]
@@ -49,8 +52,15 @@ class Framing(Protocol):
     def frame(self, unit: bytes) -> Frame | None:
         """What one unit carries, or ``None`` when it carries no data (a comment, a keep-alive)."""
 
+    @property
+    def content_type(self) -> str:
+        """The content type a generated body of this framing is served with."""
 
-FRAMINGS: tuple[Framing, ...] = (SSE,)
+    def encode(self, frame: Frame) -> bytes:
+        """The canonical unit carrying ``frame`` (what a format's writer produces is encoded with this)."""
+
+
+FRAMINGS: tuple[Framing, ...] = (SSE, NDJSON, EVENTSTREAM)
 
 
 def framing_for(content_type: str) -> Framing | None:

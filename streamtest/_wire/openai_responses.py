@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from streamtest._wire.base import Frame, ReadingBuilder, StreamReading, ToolCallFragment, Usage, WireFormat
+from streamtest._wire.base import (
+    Frame,
+    ReadingBuilder,
+    Script,
+    StreamReading,
+    ToolCallFragment,
+    Usage,
+    WireFormat,
+    compact_json,
+)
 from streamtest._wire.openai_chat import describe_error
 
-__all__ = ["OPENAI_RESPONSES", "OpenAIResponses", "responses_usage"]
+__all__ = ["OPENAI_RESPONSES", "OpenAIResponses", "ResponsesIds", "responses_usage"]
 
 _ENDINGS = ("response.completed", "response.incomplete", "response.failed")
 _REASONING = ("response.reasoning_text.delta", "response.reasoning_summary_text.delta")
@@ -42,12 +52,24 @@ def responses_usage(data: Any) -> Usage | None:
     return Usage(prompt, completion, total if isinstance(total, int) else prompt + completion, cached or 0)
 
 
+@dataclass(frozen=True)
+class ResponsesIds:
+    """The ids and timestamp of one generated response: the response, its message item
+    (when it has one, see :meth:`OpenAIResponses.has_message`), one item per tool call."""
+
+    response: str = "resp_0"
+    created: int = 1_700_000_000
+    message: str = "msg_0"
+    calls: tuple[str, ...] = ()
+
+
 class OpenAIResponses(WireFormat):
     name = "openai-responses"
     provider = "openai"
     paths = ("/responses",)
     hosts = frozenset({"api.openai.com"})
     local_server = True
+    key_env = ("OPENAI_API_KEY",)
 
     def sniff(self, payloads: Sequence[Any]) -> bool:
         return any(isinstance(p, Mapping) and str(p.get("type", "")).startswith("response.") for p in payloads)
@@ -86,6 +108,142 @@ class OpenAIResponses(WireFormat):
             elif kind == "error":
                 out.errors.append(describe_error(payload.get("error", payload)))
         return out.build()
+
+    def has_message(self, script: Script) -> bool:
+        """Whether the response has a message item: it has text, or no tool call."""
+        return bool(script.content) or not script.tool_calls
+
+    def write(self, script: Script, ids: ResponsesIds = ResponsesIds()) -> list[Frame]:
+        """``response.created``, ``response.in_progress``, the message item (``output_item.added``,
+        ``content_part.added``, one ``output_text.delta`` per delta, ``output_text.done``,
+        ``content_part.done``, ``output_item.done``) when :meth:`has_message`, one
+        ``function_call`` item per tool call with its argument deltas, ``response.completed``
+        with the whole output and usage. Every event has its ``event:`` line and
+        ``sequence_number``, as OpenAI sends them."""
+        events: list[dict[str, Any]] = []
+        output_done: list[dict[str, Any]] = []
+        value = script.content
+
+        def emit(payload: dict[str, Any]) -> None:
+            events.append({"type": payload.pop("type"), "sequence_number": len(events), **payload})
+
+        def response(status: str, output: list[Any], usage: Usage | None) -> dict[str, Any]:
+            return _response_object(ids.response, ids.created, script.model, status, output, usage)
+
+        emit({"type": "response.created", "response": response("in_progress", [], None)})
+        emit({"type": "response.in_progress", "response": response("in_progress", [], None)})
+        if self.has_message(script):
+            where = {"item_id": ids.message, "output_index": 0, "content_index": 0}
+            emit(
+                {
+                    "type": "response.output_item.added",
+                    "output_index": 0,
+                    "item": {
+                        "id": ids.message,
+                        "type": "message",
+                        "status": "in_progress",
+                        "content": [],
+                        "role": "assistant",
+                    },
+                }
+            )
+            emit({"type": "response.content_part.added", **where, "part": _text_part("")})
+            for piece in script.text:
+                emit({"type": "response.output_text.delta", **where, "delta": piece, "logprobs": []})
+            emit({"type": "response.output_text.done", **where, "text": value, "logprobs": []})
+            emit({"type": "response.content_part.done", **where, "part": _text_part(value)})
+            message = {
+                "id": ids.message,
+                "type": "message",
+                "status": "completed",
+                "content": [_text_part(value)],
+                "role": "assistant",
+            }
+            emit({"type": "response.output_item.done", "output_index": 0, "item": message})
+            output_done.append(message)
+        if len(ids.calls) != len(script.tool_calls):
+            raise ValueError(f"{len(script.tool_calls)} tool calls need as many item ids, got {ids.calls!r}")
+        for call, item_id in zip(script.tool_calls, ids.calls, strict=True):
+            index = len(output_done)
+            item = {
+                "id": item_id,
+                "type": "function_call",
+                "status": "in_progress",
+                "arguments": "",
+                "call_id": call.id,
+                "name": call.name,
+            }
+            emit({"type": "response.output_item.added", "output_index": index, "item": item})
+            for piece in call.pieces:
+                emit(
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        "item_id": item_id,
+                        "output_index": index,
+                        "delta": piece,
+                    }
+                )
+            emit(
+                {
+                    "type": "response.function_call_arguments.done",
+                    "item_id": item_id,
+                    "output_index": index,
+                    "name": call.name,
+                    "arguments": call.arguments,
+                }
+            )
+            item = {**item, "status": "completed", "arguments": call.arguments}
+            emit({"type": "response.output_item.done", "output_index": index, "item": item})
+            output_done.append(item)
+        emit({"type": "response.completed", "response": response("completed", output_done, script.usage)})
+        return [Frame(payload["type"], compact_json(payload)) for payload in events]
+
+
+def _response_object(
+    response_id: str, created: int, model: str, status: str, output: list[Any], usage: Usage | None
+) -> dict[str, Any]:
+    """The response object as OpenAI sends it (key order included)."""
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": created,
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "max_tool_calls": None,
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_logprobs": 0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": None
+        if usage is None
+        else {
+            "input_tokens": usage.prompt_tokens,
+            "input_tokens_details": {"cached_tokens": usage.cached_tokens},
+            "output_tokens": usage.completion_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": usage.total_tokens,
+        },
+        "user": None,
+        "metadata": {},
+    }
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
 
 
 def _header(item: Mapping[str, Any]) -> ToolCallFragment:

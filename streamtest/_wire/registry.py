@@ -9,15 +9,19 @@ first data frames look like. Adding a provider: write its module (subclass
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from streamtest._wire.anthropic import ANTHROPIC
 from streamtest._wire.base import Frame, WireFormat
+from streamtest._wire.bedrock import BEDROCK
+from streamtest._wire.gemini import GEMINI
+from streamtest._wire.ollama import OLLAMA
 from streamtest._wire.openai_chat import OPENAI_CHAT
 from streamtest._wire.openai_responses import OPENAI_RESPONSES
 
-__all__ = ["FORMATS", "format_for", "format_named", "local_server_hosts"]
+__all__ = ["FORMATS", "format_for", "format_named", "local_server_hosts", "placeholder_env"]
 
-FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES)
+FORMATS: tuple[WireFormat, ...] = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GEMINI, OLLAMA, BEDROCK)
 
 _SNIFFED_FRAMES = 4
 
@@ -38,3 +42,20 @@ def format_named(name: str) -> WireFormat | None:
 def local_server_hosts() -> frozenset[str]:
     """Provider hosts whose traffic ``--llm-server=local`` may send to the embedded server."""
     return frozenset(host for wire in FORMATS if wire.local_server for host in wire.hosts)
+
+
+def placeholder_env(environ: Mapping[str, str], key: str, *, replaying: bool) -> dict[str, str]:
+    """The environment variables to set so provider clients can be built without credentials.
+
+    For each format whose key variables (:attr:`~streamtest._wire.base.WireFormat.key_env`)
+    are all unset, its first one gets ``key``; when ``replaying``, the formats'
+    :attr:`~streamtest._wire.base.WireFormat.replay_env` placeholders fill what is unset.
+    Pure: the caller sets them (and restores them).
+    """
+    wanted: dict[str, str] = {}
+    for wire in FORMATS:
+        if wire.key_env and not any(environ.get(name) for name in wire.key_env):
+            wanted[wire.key_env[0]] = key
+        if replaying:
+            wanted.update({name: value for name, value in wire.replay_env.items() if name not in environ})
+    return wanted

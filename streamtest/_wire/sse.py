@@ -137,6 +137,7 @@ class _SSEFraming:
     """Server-sent events as a :class:`~streamtest._wire.framing.Framing`: one unit per event."""
 
     name = "sse"
+    content_type = "text/event-stream"
 
     def accepts(self, content_type: str) -> bool:
         return content_type.startswith("text/event-stream")
@@ -155,6 +156,9 @@ class _SSEFraming:
         if event.data is None:
             return None
         return Frame(event.event, event.data)
+
+    def encode(self, frame: Frame) -> bytes:
+        return encode_event(frame.data, event=frame.event)
 
 
 SSE = _SSEFraming()

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from streamtest._exceptions import UsageError
+from streamtest.assertions._matchers import mismatch
 from streamtest.assertions._render import StreamAssertionError, event_label, show_token, title, where
 from streamtest.assertions._views import filtered_view, require_tokens
 
@@ -27,29 +28,12 @@ def checkpoint_ns_of(node: str) -> re.Pattern[str]:
     return re.compile(rf"(?:[^|]+\|)*{re.escape(node)}:(?:<task:\d+>|[0-9a-fA-F-]+)")
 
 
-def _same(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
-        return len(expected) == len(actual) and all(map(_same, expected, actual))
-    return bool(expected == actual)
-
-
 def _mismatch(key: str, expected: Any, metadata: Mapping[str, Any]) -> str | None:
     """Why ``metadata[key]`` does not satisfy ``expected``, or None if it does."""
     if key not in metadata:
         return f"no {key!r} (keys: {', '.join(sorted(map(str, metadata))) or 'none'})"
-    actual = metadata[key]
-    if isinstance(expected, re.Pattern):
-        if expected.fullmatch(str(actual)):
-            return None
-        return f"{key!r} is {actual!r}, which does not match /{expected.pattern}/"
-    if isinstance(expected, type):
-        return None if isinstance(actual, expected) else f"{key!r} is {actual!r}, not a {expected.__name__}"
-    if callable(expected):
-        if expected(actual):
-            return None
-        name = getattr(expected, "__name__", repr(expected))
-        return f"{key!r} is {actual!r}, rejected by {name}"
-    return None if _same(expected, actual) else f"{key!r} is {actual!r}, expected {expected!r}"
+    why = mismatch(expected, metadata[key])
+    return None if why is None else f"{key!r} is {metadata[key]!r}, {why}"
 
 
 def assert_metadata(

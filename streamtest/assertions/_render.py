@@ -21,6 +21,7 @@ __all__ = [
     "first_difference",
     "marked_stream",
     "show_token",
+    "side_by_side",
     "stream_line",
     "text_as_tokens",
     "title",
@@ -109,6 +110,24 @@ def token_diff_lines(
         f"  {second:<{width}}: {line_b}",
         f"  {'':<{width}}  {' ' * caret}^",
     ]
+
+
+def side_by_side(
+    rows: Sequence[tuple[str, str]], marked: Iterable[int], *, labels: tuple[str, str] = ("expected", "actual")
+) -> list[str]:
+    """Two columns, one numbered row each, ``>`` before the marked rows::
+
+           expected                       | actual
+          1 get_weather(city='Paris')     | get_weather({"city": "Paris"})
+        > 2 get_time(city='Paris')        | get_weather({"city": "Lyon"})
+    """
+    marks = set(marked)
+    width = max([len(labels[0]), *(len(left) for left, _ in rows)])
+    number = len(str(len(rows)))
+    lines = [f"  {'':>{number}} {labels[0]:<{width}} | {labels[1]}"]
+    for n, (left, right) in enumerate(rows):
+        lines.append(f"{'>' if n in marks else ' '} {n + 1:>{number}} {left:<{width}} | {right}")
+    return lines
 
 
 def marked_stream(tokens: Sequence[str], at: int, label: str = "tokens", width: int = 0) -> list[str]:
