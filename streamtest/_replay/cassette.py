@@ -140,7 +140,7 @@ class _InnermostVcr(_Innermost):
     @property
     def custom_patches(self) -> tuple[tuple[Any, str, Any], ...]:
         deck = cast(Deck, _InnermostDeck())
-        return (*transport_patches(deck), *botocore_patches(deck), *client_patches())
+        return (*transport_patches(deck), *botocore_patches(deck))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.cassette()._vcr, name)
@@ -182,7 +182,10 @@ class _Patches:
         with _ACTIVE_LOCK:
             if not _ACTIVE:
                 saved = []
-                for target, name, replacement in cls._plan():
+                # Client switches (values, not stubs: cheap) are asked for each time, so they follow the
+                # libraries as they are now.
+                switches = [(target, name, value) for target, name, value in client_patches() if hasattr(target, name)]
+                for target, name, replacement in [*cls._plan(), *switches]:
                     saved.append((target, name, vars(target).get(name, _MISSING)))
                     setattr(target, name, replacement)
                 cls.saved = saved
