@@ -18,27 +18,19 @@ See :mod:`streamtest._strategies` for how each one shrinks.
 from __future__ import annotations
 
 from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
-from streamtest._strategies import (
-    AgentLoop,
-    Chunking,
-    GeneratedStream,
-    ToolCall,
-    Usage,
-    agent_loops,
-    anthropic_streams,
-    bedrock_streams,
-    chat_completion_streams,
-    chunkings,
-    fault_plans,
-    faults,
-    gemini_streams,
-    json_objects,
-    ollama_streams,
-    rechunkings,
-    responses_streams,
-    sse_variations,
-    tool_calls,
-)
+from streamtest._strategies._agent import AgentLoop, agent_loops
+from streamtest._strategies._anthropic import anthropic_streams
+from streamtest._strategies._bedrock import bedrock_streams
+from streamtest._strategies._chat import chat_completion_streams
+from streamtest._strategies._chunking import chunkings
+from streamtest._strategies._faults import fault_plans, faults
+from streamtest._strategies._gemini import gemini_streams
+from streamtest._strategies._ollama import ollama_streams
+from streamtest._strategies._rechunk import rechunkings
+from streamtest._strategies._responses import responses_streams
+from streamtest._strategies._sse_variations import sse_variations
+from streamtest._strategies._tool_calls import json_objects, tool_calls
+from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
 
 __all__ = [
     "CI_PROFILE",

@@ -29,15 +29,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from vcr.request import Request
-
-from streamtest._cassette.interaction import Interaction
 from streamtest._exceptions import UsageError
 from streamtest._wire.base import WireFormat
 from streamtest._wire.openai_chat import OPENAI_CHAT
 from streamtest._wire.sse import encode_event, parse_event
+
+if TYPE_CHECKING:  # the fault values load without vcrpy: the strategies build them (see apply)
+    from vcr.request import Request
+
+    from streamtest._cassette.interaction import Interaction
 
 __all__ = [
     "KINDS",
@@ -239,6 +241,8 @@ def by_call(faults: Fault | Iterable[Fault]) -> dict[int, Fault]:
 
 def apply(fault: Fault, request: Request, response: dict[str, Any]) -> dict[str, Any]:
     """The answer to a faulted call: ``fault`` applied to the recorded ``response`` to ``request``."""
+    from streamtest._cassette.interaction import Interaction
+
     return fault.apply(response, Interaction.from_vcr(request, response))
 
 

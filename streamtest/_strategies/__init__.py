@@ -35,48 +35,12 @@ their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
 ``GeneratedStream``; ``_ground_truth`` draws what a stream says, the same way
 for every format; ``_recorded`` takes a recording apart (asking its wire format
 what it says).
-``streamtest.strategies`` re-exports this package's ``__all__``.
 
 Shrinking: every random decision is drawn so that its simplest value means
 "nothing special": no cut, no empty delta, no keep-alive, LF line endings, one
 network chunk per event. A failing example therefore shrinks towards few,
 plain chunks, and prints as ``GeneratedStream('Why| was| the| cat')``.
+
+This ``__init__`` imports nothing (loading one strategy does not load the
+others); ``streamtest.strategies`` imports the public names from each module.
 """
-
-from __future__ import annotations
-
-from streamtest._strategies._agent import AgentLoop, agent_loops
-from streamtest._strategies._anthropic import anthropic_streams
-from streamtest._strategies._bedrock import bedrock_streams
-from streamtest._strategies._chat import chat_completion_streams
-from streamtest._strategies._chunking import chunkings
-from streamtest._strategies._faults import fault_plans, faults
-from streamtest._strategies._gemini import gemini_streams
-from streamtest._strategies._ollama import ollama_streams
-from streamtest._strategies._rechunk import rechunkings
-from streamtest._strategies._responses import responses_streams
-from streamtest._strategies._sse_variations import sse_variations
-from streamtest._strategies._tool_calls import json_objects, tool_calls
-from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
-
-__all__ = [
-    "AgentLoop",
-    "Chunking",
-    "GeneratedStream",
-    "ToolCall",
-    "Usage",
-    "agent_loops",
-    "anthropic_streams",
-    "bedrock_streams",
-    "chat_completion_streams",
-    "chunkings",
-    "fault_plans",
-    "faults",
-    "gemini_streams",
-    "json_objects",
-    "ollama_streams",
-    "rechunkings",
-    "responses_streams",
-    "sse_variations",
-    "tool_calls",
-]

@@ -9,21 +9,28 @@ imported before the cassette is recorded.
 
 Shrinking: towards one fault on call 1, the first kind listed (``cut``), at
 the start of the stream, a plain close rather than a reset.
+
+The one module of this package that reaches past ``_wire`` (CONTRIBUTING's
+import rules name it): the faults are ``streamtest._replay.faults``' values,
+a module that loads no vcrpy; the cassette is read with
+``streamtest._cassette``, imported at the first draw, so that importing
+``streamtest.strategies`` loads no vcrpy, httpx or YAML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._cassette.format import load_path
-from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._exceptions import UsageError
 from streamtest._replay.faults import KINDS, Fault, cut, error_event, http_error, malformed, stall
+
+if TYPE_CHECKING:
+    from streamtest._cassette.interaction import Interaction
 
 __all__ = ["fault_plans", "faults"]
 
@@ -31,6 +38,9 @@ _STATUSES = (429, 500, 503)
 
 
 def _interactions(cassette: object) -> list[Interaction]:
+    from streamtest._cassette.format import load_path
+    from streamtest._cassette.interaction import Interaction, interactions_of
+
     if isinstance(cassette, str | Path):
         return interactions_of(*load_path(cassette))
     found = getattr(cassette, "interactions", cassette)
