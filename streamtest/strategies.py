@@ -18,19 +18,19 @@ See :mod:`streamtest._strategies` for how each one shrinks.
 from __future__ import annotations
 
 from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
-from streamtest._strategies._agent import AgentLoop, agent_loops
-from streamtest._strategies._anthropic import anthropic_streams
-from streamtest._strategies._bedrock import bedrock_streams
-from streamtest._strategies._chat import chat_completion_streams
-from streamtest._strategies._chunking import chunkings
-from streamtest._strategies._faults import fault_plans, faults
-from streamtest._strategies._gemini import gemini_streams
-from streamtest._strategies._ollama import ollama_streams
-from streamtest._strategies._rechunk import rechunkings
-from streamtest._strategies._responses import responses_streams
-from streamtest._strategies._sse_variations import sse_variations
-from streamtest._strategies._tool_calls import json_objects, tool_calls
-from streamtest._strategies._types import Chunking, GeneratedStream, ToolCall, Usage
+from streamtest._strategies.agent import AgentLoop, agent_loops
+from streamtest._strategies.anthropic import anthropic_streams
+from streamtest._strategies.bedrock import bedrock_streams
+from streamtest._strategies.chat import chat_completion_streams
+from streamtest._strategies.chunking import chunkings
+from streamtest._strategies.faults import fault_plans, faults
+from streamtest._strategies.gemini import gemini_streams
+from streamtest._strategies.ollama import ollama_streams
+from streamtest._strategies.rechunk import rechunkings
+from streamtest._strategies.responses import responses_streams
+from streamtest._strategies.sse_variations import sse_variations
+from streamtest._strategies.tool_calls import json_objects, tool_calls
+from streamtest._strategies.types import Chunking, GeneratedStream, ToolCall, Usage
 
 __all__ = [
     "CI_PROFILE",

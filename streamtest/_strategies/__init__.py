@@ -15,25 +15,25 @@ langchain or langgraph.
 
 Layers, each usable alone, each in its own module::
 
-    _chunking        chunkings(text)                 how one text is cut into deltas
-    _tool_calls      tool_calls()                    a function name and its JSON arguments
-    _chat            chat_completion_streams(text)   a whole /v1/chat/completions SSE body
-    _responses       responses_streams(text)         a whole /v1/responses SSE body
-    _anthropic       anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
-    _gemini          gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
-    _ollama          ollama_streams(text)            a whole Ollama /api/chat NDJSON body
-    _bedrock         bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
-    _rechunk         rechunkings(recorded)           a recorded body, same content, other cuts
-    _sse_variations  sse_variations(streams)         the same events, encoded as other servers do
-    _agent           agent_loops(turns, answer)      one stream per model call of a tool-calling agent
-    _faults          faults(cassette), fault_plans   what goes wrong on which call of a recording
+    chunking         chunkings(text)                 how one text is cut into deltas
+    tool_calls       tool_calls()                    a function name and its JSON arguments
+    chat             chat_completion_streams(text)   a whole /v1/chat/completions SSE body
+    responses        responses_streams(text)         a whole /v1/responses SSE body
+    anthropic        anthropic_streams(text)         a whole Anthropic /v1/messages SSE body
+    gemini           gemini_streams(text)            a whole Gemini streamGenerateContent SSE body
+    ollama           ollama_streams(text)            a whole Ollama /api/chat NDJSON body
+    bedrock          bedrock_streams(text)           a whole Bedrock ConverseStream event-stream body
+    rechunk          rechunkings(recorded)           a recorded body, same content, other cuts
+    sse_variations   sse_variations(streams)         the same events, encoded as other servers do
+    agent            agent_loops(turns, answer)      one stream per model call of a tool-calling agent
+    faults           faults(cassette), fault_plans   what goes wrong on which call of a recording
                                                      (streamtest._replay.faults)
 
-Beneath them, imported in one direction only: ``_types`` (the drawn values and
-their reprs) and ``_arguments`` (validation, strategy naming) are leaves;
-``_encode`` draws ids and turns a format writer's frames into a
-``GeneratedStream``; ``_ground_truth`` draws what a stream says, the same way
-for every format; ``_recorded`` takes a recording apart (asking its wire format
+Beneath them, imported in one direction only: ``types`` (the drawn values and
+their reprs) and ``arguments`` (validation, strategy naming) are leaves;
+``encode`` draws ids and turns a format writer's frames into a
+``GeneratedStream``; ``ground_truth`` draws what a stream says, the same way
+for every format; ``recorded`` takes a recording apart (asking its wire format
 what it says).
 
 Shrinking: every random decision is drawn so that its simplest value means

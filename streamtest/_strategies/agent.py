@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import check_bool, check_flavor, check_max_size, check_text, named
-from streamtest._strategies._chat import chat_completion_streams
-from streamtest._strategies._encode import draw_id
-from streamtest._strategies._responses import responses_streams
-from streamtest._strategies._types import CHAT_COMPLETIONS, RESPONSES, Api, Flavor, GeneratedStream, ToolCall, pipe_form
+from streamtest._strategies.arguments import check_bool, check_flavor, check_max_size, check_text, named
+from streamtest._strategies.chat import chat_completion_streams
+from streamtest._strategies.encode import draw_id
+from streamtest._strategies.responses import responses_streams
+from streamtest._strategies.types import CHAT_COMPLETIONS, RESPONSES, Api, Flavor, GeneratedStream, ToolCall, pipe_form
 
 __all__ = ["AgentLoop", "agent_loops"]
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import check_bool, check_max_size, check_text, named
-from streamtest._strategies._types import Chunking
+from streamtest._strategies.arguments import check_bool, check_max_size, check_text, named
+from streamtest._strategies.types import Chunking
 
 __all__ = ["chunkings", "draw_chunking"]
 

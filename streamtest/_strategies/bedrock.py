@@ -1,6 +1,6 @@
 """Whole Bedrock ConverseStream bodies (AWS event-stream frames): :func:`bedrock_streams`.
 
-The script is drawn as for every format (:func:`~._ground_truth.draw_script`);
+The script is drawn as for every format (:func:`~.ground_truth.draw_script`);
 the frames are written by :mod:`streamtest._wire.bedrock` and encoded by the
 event-stream framing, CRCs included, so botocore decodes them as it decodes AWS's.
 """
@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
-from streamtest._strategies._encode import draw_id, written
-from streamtest._strategies._ground_truth import draw_script
-from streamtest._strategies._types import BEDROCK_CONVERSE, GeneratedStream, ToolCall
+from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.encode import draw_id, written
+from streamtest._strategies.ground_truth import draw_script
+from streamtest._strategies.types import BEDROCK_CONVERSE, GeneratedStream, ToolCall
 from streamtest._wire.bedrock import BEDROCK
 
 __all__ = ["bedrock_streams"]

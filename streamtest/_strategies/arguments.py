@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._types import FLAVORS
+from streamtest._strategies.types import FLAVORS
 
 __all__ = [
     "as_strategy",

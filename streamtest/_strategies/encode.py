@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._types import Api, GeneratedStream
+from streamtest._strategies.types import Api, GeneratedStream
 from streamtest._wire.base import Frame, Script, WireFormat
 from streamtest._wire.framing import framing_named
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, RESPONSES, Api, GeneratedStream, ToolCall, Usage
+from streamtest._strategies.types import CHAT_COMPLETIONS, DONE, RESPONSES, Api, GeneratedStream, ToolCall, Usage
 from streamtest._wire.framing import frames_of
 from streamtest._wire.openai_chat import OPENAI_CHAT
 from streamtest._wire.openai_responses import OPENAI_RESPONSES

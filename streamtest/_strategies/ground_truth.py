@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import as_strategy
-from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._encode import hashed_id
-from streamtest._strategies._types import Chunking, ToolCall, Usage
+from streamtest._strategies.arguments import as_strategy
+from streamtest._strategies.chunking import draw_chunking
+from streamtest._strategies.encode import hashed_id
+from streamtest._strategies.types import Chunking, ToolCall, Usage
 from streamtest._wire.base import Script
 
 __all__ = ["DEFAULT_TEXTS", "draw_calls", "draw_script", "draw_usage"]

@@ -1,6 +1,6 @@
 """Whole Anthropic Messages SSE bodies: :func:`anthropic_streams`.
 
-The script is drawn as for every format (:func:`~._ground_truth.draw_script`);
+The script is drawn as for every format (:func:`~.ground_truth.draw_script`);
 the events are written by :mod:`streamtest._wire.anthropic`, so a generated
 stream is one the real ``anthropic`` SDK and ChatAnthropic could have received.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import (
+from streamtest._strategies.arguments import (
     check_bool,
     check_max_size,
     check_model,
@@ -21,9 +21,9 @@ from streamtest._strategies._arguments import (
     check_text,
     named,
 )
-from streamtest._strategies._encode import draw_id, written
-from streamtest._strategies._ground_truth import draw_script
-from streamtest._strategies._types import ANTHROPIC_MESSAGES, GeneratedStream, ToolCall
+from streamtest._strategies.encode import draw_id, written
+from streamtest._strategies.ground_truth import draw_script
+from streamtest._strategies.types import ANTHROPIC_MESSAGES, GeneratedStream, ToolCall
 from streamtest._wire.anthropic import ANTHROPIC
 
 __all__ = ["anthropic_streams"]

@@ -14,10 +14,10 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import check_bool, check_max_size, named
-from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._recorded import Recorded, take_apart
-from streamtest._strategies._types import CHAT_COMPLETIONS, GeneratedStream
+from streamtest._strategies.arguments import check_bool, check_max_size, named
+from streamtest._strategies.chunking import draw_chunking
+from streamtest._strategies.recorded import Recorded, take_apart
+from streamtest._strategies.types import CHAT_COMPLETIONS, GeneratedStream
 from streamtest._wire.base import compact_json
 from streamtest._wire.sse import encode_event, parse_event
 

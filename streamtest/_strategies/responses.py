@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import (
+from streamtest._strategies.arguments import (
     as_strategy,
     check_bool,
     check_max_size,
@@ -21,10 +21,10 @@ from streamtest._strategies._arguments import (
     check_text,
     named,
 )
-from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._encode import draw_id, written
-from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
-from streamtest._strategies._types import DEFAULT_MODEL, RESPONSES, Chunking, GeneratedStream, ToolCall
+from streamtest._strategies.chunking import draw_chunking
+from streamtest._strategies.encode import draw_id, written
+from streamtest._strategies.ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
+from streamtest._strategies.types import DEFAULT_MODEL, RESPONSES, Chunking, GeneratedStream, ToolCall
 from streamtest._wire.base import Script
 from streamtest._wire.openai_responses import OPENAI_RESPONSES, ResponsesIds
 

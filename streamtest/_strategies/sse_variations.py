@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import check_bool, named
-from streamtest._strategies._types import CHAT_COMPLETIONS, DONE, RESPONSES, GeneratedStream
+from streamtest._strategies.arguments import check_bool, named
+from streamtest._strategies.types import CHAT_COMPLETIONS, DONE, RESPONSES, GeneratedStream
 from streamtest._wire.sse import SSE, parse_event
 
 __all__ = ["sse_variations"]

@@ -1,7 +1,7 @@
 """Function calls on their own: a name, JSON arguments, a ``call_…`` id.
 
 :func:`tool_calls` draws whole calls; the stream strategies cut their
-arguments (see :mod:`streamtest._strategies._ground_truth`).
+arguments (see :mod:`streamtest._strategies.ground_truth`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import check_strategy, named
-from streamtest._strategies._encode import draw_id
-from streamtest._strategies._types import ToolCall
+from streamtest._strategies.arguments import check_strategy, named
+from streamtest._strategies.encode import draw_id
+from streamtest._strategies.types import ToolCall
 from streamtest._wire.base import compact_json
 
 __all__ = ["json_objects", "tool_calls"]

@@ -1,6 +1,6 @@
 """Whole Ollama ``/api/chat`` NDJSON bodies: :func:`ollama_streams`.
 
-The script is drawn as for every format (:func:`~._ground_truth.draw_script`),
+The script is drawn as for every format (:func:`~.ground_truth.draw_script`),
 with tool calls whole (Ollama sends each call's arguments as one object, without
 an id); the lines are written by :mod:`streamtest._wire.ollama`.
 """
@@ -15,10 +15,10 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
-from streamtest._strategies._encode import written
-from streamtest._strategies._ground_truth import draw_script
-from streamtest._strategies._types import OLLAMA, GeneratedStream, ToolCall
+from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.encode import written
+from streamtest._strategies.ground_truth import draw_script
+from streamtest._strategies.types import OLLAMA, GeneratedStream, ToolCall
 from streamtest._wire.ollama import OLLAMA as OLLAMA_FORMAT
 
 __all__ = ["ollama_streams"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies._arguments import (
+from streamtest._strategies.arguments import (
     as_strategy,
     check_bool,
     check_flavor,
@@ -24,10 +24,10 @@ from streamtest._strategies._arguments import (
     check_text,
     named,
 )
-from streamtest._strategies._chunking import draw_chunking
-from streamtest._strategies._encode import draw_id, written
-from streamtest._strategies._ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
-from streamtest._strategies._types import (
+from streamtest._strategies.chunking import draw_chunking
+from streamtest._strategies.encode import draw_id, written
+from streamtest._strategies.ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
+from streamtest._strategies.types import (
     CHAT_COMPLETIONS,
     DEFAULT_MODEL,
     FLAVORS,

@@ -1,6 +1,6 @@
 """Whole Gemini ``streamGenerateContent?alt=sse`` bodies: :func:`gemini_streams`.
 
-The script is drawn as for every format (:func:`~._ground_truth.draw_script`),
+The script is drawn as for every format (:func:`~.ground_truth.draw_script`),
 with tool calls whole (Gemini sends each ``functionCall`` in one part, without
 an id); the chunks are written by :mod:`streamtest._wire.gemini`.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies._arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
-from streamtest._strategies._encode import draw_id, written
-from streamtest._strategies._ground_truth import draw_script
-from streamtest._strategies._types import GEMINI, GeneratedStream, ToolCall
+from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.encode import draw_id, written
+from streamtest._strategies.ground_truth import draw_script
+from streamtest._strategies.types import GEMINI, GeneratedStream, ToolCall
 from streamtest._wire.gemini import GEMINI as GEMINI_FORMAT
 
 __all__ = ["gemini_streams"]
