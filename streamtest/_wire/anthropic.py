@@ -43,17 +43,13 @@ from streamtest._wire.base import (
     Usage,
     WireFormat,
     compact_json,
+    describe_error,
+    int_field,
 )
-from streamtest._wire.openai_chat import describe_error
 
 __all__ = ["ANTHROPIC", "AnthropicMessages"]
 
 _TOOL_BLOCKS = ("tool_use", "server_tool_use")
-
-
-def _int(mapping: Mapping[str, Any], key: str) -> int:
-    value = mapping.get(key)
-    return value if isinstance(value, int) else 0
 
 
 class AnthropicMessages(WireFormat):
@@ -216,9 +212,9 @@ def _usage(started: Mapping[str, Any], final: Mapping[str, Any]) -> Usage | None
     if not started and not final:
         return None
     counts = {**started, **{k: v for k, v in final.items() if v is not None}}
-    cached = _int(counts, "cache_read_input_tokens")
-    prompt = _int(counts, "input_tokens") + _int(counts, "cache_creation_input_tokens") + cached
-    completion = _int(counts, "output_tokens")
+    cached = int_field(counts, "cache_read_input_tokens")
+    prompt = int_field(counts, "input_tokens") + int_field(counts, "cache_creation_input_tokens") + cached
+    completion = int_field(counts, "output_tokens")
     return Usage(prompt, completion, prompt + completion, cached)
 
 

@@ -33,8 +33,11 @@ __all__ = [
     "Usage",
     "WireFormat",
     "compact_json",
+    "describe_error",
+    "int_field",
     "pipe_form",
     "text_of_content",
+    "usage_from",
 ]
 
 
@@ -241,6 +244,44 @@ class Script:
     def content(self) -> str:
         """The text the deltas concatenate to."""
         return "".join(self.text)
+
+
+def describe_error(error: Any) -> str:
+    """``"500: The model produced output..."``: an error object (OpenAI's, Anthropic's, Google's) as one line."""
+    if isinstance(error, Mapping):
+        code = error.get("code") or error.get("type") or "error"
+        message = error.get("message") or ""
+        return f"{code}: {message}" if message else str(code)
+    return str(error)
+
+
+def int_field(mapping: Mapping[str, Any], key: str) -> int:
+    """``mapping[key]`` when it is an int, else 0: a token count a provider may leave out."""
+    value = mapping.get(key)
+    return value if isinstance(value, int) else 0
+
+
+def usage_from(data: Any, *, prompt: str, completion: str, details: str) -> Usage | None:
+    """An OpenAI-style ``usage`` object as :class:`Usage`, or ``None`` when it has no counts.
+
+    ``prompt`` and ``completion`` name the two counts (Chat Completions' ``prompt_tokens`` /
+    ``completion_tokens``, the Responses API's ``input_tokens`` / ``output_tokens``);
+    ``details`` the object holding ``cached_tokens``. ``total_tokens`` defaults to their sum.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    prompt_tokens, completion_tokens = data.get(prompt), data.get(completion)
+    if not isinstance(prompt_tokens, int) or not isinstance(completion_tokens, int):
+        return None
+    total = data.get("total_tokens")
+    cached = data.get(details)
+    cached = cached.get("cached_tokens") if isinstance(cached, Mapping) else None
+    return Usage(
+        prompt_tokens,
+        completion_tokens,
+        total if isinstance(total, int) else prompt_tokens + completion_tokens,
+        cached or 0,
+    )
 
 
 def text_of_content(content: Any) -> str | None:

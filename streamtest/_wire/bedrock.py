@@ -40,6 +40,7 @@ from streamtest._wire.base import (
     Usage,
     WireFormat,
     compact_json,
+    int_field,
 )
 
 __all__ = ["BEDROCK", "BedrockConverse"]
@@ -48,11 +49,6 @@ _STREAM_PATH = re.compile(r"/model/(?P<model>[^/]+)/converse-stream$")
 _EVENTS = frozenset(
     {"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"}
 )
-
-
-def _int(mapping: Mapping[str, Any], key: str) -> int:
-    value = mapping.get(key)
-    return value if isinstance(value, int) else 0
 
 
 class BedrockConverse(WireFormat):
@@ -118,9 +114,9 @@ class BedrockConverse(WireFormat):
                 out.finish_reason = payload["stopReason"]
             elif frame.event == "metadata" and isinstance(payload.get("usage"), Mapping):
                 counts = payload["usage"]
-                cached = _int(counts, "cacheReadInputTokens")
-                prompt = _int(counts, "inputTokens") + cached + _int(counts, "cacheWriteInputTokens")
-                completion = _int(counts, "outputTokens")
+                cached = int_field(counts, "cacheReadInputTokens")
+                prompt = int_field(counts, "inputTokens") + cached + int_field(counts, "cacheWriteInputTokens")
+                completion = int_field(counts, "outputTokens")
                 out.usage = Usage(prompt, completion, prompt + completion, cached)
         if signatures:
             out.extra["signatures"] = tuple(signatures)

@@ -37,9 +37,10 @@ from streamtest._wire.base import (
     Usage,
     WireFormat,
     compact_json,
+    describe_error,
+    int_field,
     text_of_content,
 )
-from streamtest._wire.openai_chat import describe_error
 
 __all__ = ["GEMINI", "Gemini"]
 
@@ -169,14 +170,10 @@ class Gemini(WireFormat):
 def _usage(data: Any) -> Usage | None:
     if not isinstance(data, Mapping) or not isinstance(data.get("promptTokenCount"), int):
         return None
-
-    def count(key: str) -> int:
-        value = data.get(key)
-        return value if isinstance(value, int) else 0
-
-    prompt = count("promptTokenCount")
-    completion = count("candidatesTokenCount") + count("thoughtsTokenCount")
-    return Usage(prompt, completion, count("totalTokenCount") or prompt + completion, count("cachedContentTokenCount"))
+    prompt = int_field(data, "promptTokenCount")
+    completion = int_field(data, "candidatesTokenCount") + int_field(data, "thoughtsTokenCount")
+    total = int_field(data, "totalTokenCount") or prompt + completion
+    return Usage(prompt, completion, total, int_field(data, "cachedContentTokenCount"))
 
 
 GEMINI = Gemini()

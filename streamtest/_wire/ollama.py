@@ -27,7 +27,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from streamtest._wire.base import Frame, ReadingBuilder, Script, StreamReading, ToolCallFragment, Usage, WireFormat
+from streamtest._wire.base import (
+    Frame,
+    ReadingBuilder,
+    Script,
+    StreamReading,
+    ToolCallFragment,
+    Usage,
+    WireFormat,
+    int_field,
+)
 
 __all__ = ["OLLAMA", "GoJSONEncoder", "Ollama"]
 
@@ -93,10 +102,8 @@ class Ollama(WireFormat):
                 out.finish_reason = (
                     line["done_reason"] if isinstance(line.get("done_reason"), str) else out.finish_reason
                 )
-                prompt, completion = line.get("prompt_eval_count"), line.get("eval_count")
-                if isinstance(prompt, int) or isinstance(completion, int):
-                    prompt = prompt if isinstance(prompt, int) else 0
-                    completion = completion if isinstance(completion, int) else 0
+                if isinstance(line.get("prompt_eval_count"), int) or isinstance(line.get("eval_count"), int):
+                    prompt, completion = int_field(line, "prompt_eval_count"), int_field(line, "eval_count")
                     out.usage = Usage(prompt, completion, prompt + completion)
         return out.build()
 

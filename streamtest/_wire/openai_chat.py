@@ -39,9 +39,11 @@ from streamtest._wire.base import (
     Usage,
     WireFormat,
     compact_json,
+    describe_error,
+    usage_from,
 )
 
-__all__ = ["DONE", "OPENAI_CHAT", "ChatEnvelope", "Flavor", "OpenAIChat", "describe_error", "openai_usage"]
+__all__ = ["DONE", "OPENAI_CHAT", "ChatEnvelope", "Flavor", "OpenAIChat"]
 
 DONE = "[DONE]"
 Flavor = Literal["openai", "llama.cpp"]
@@ -128,28 +130,6 @@ class ChatEnvelope:
         }
 
 
-def openai_usage(data: Any) -> Usage | None:
-    """A Chat Completions ``usage`` object as :class:`Usage`, or ``None``."""
-    if not isinstance(data, Mapping):
-        return None
-    prompt, completion = data.get("prompt_tokens"), data.get("completion_tokens")
-    if not isinstance(prompt, int) or not isinstance(completion, int):
-        return None
-    total = data.get("total_tokens")
-    details = data.get("prompt_tokens_details")
-    cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
-    return Usage(prompt, completion, total if isinstance(total, int) else prompt + completion, cached or 0)
-
-
-def describe_error(error: Any) -> str:
-    """``"500: The model produced output..."``: an error object as one line."""
-    if isinstance(error, Mapping):
-        code = error.get("code") or error.get("type") or "error"
-        message = error.get("message") or ""
-        return f"{code}: {message}" if message else str(code)
-    return str(error)
-
-
 class OpenAIChat(WireFormat):
     name = "openai-chat"
     provider = "openai"
@@ -176,7 +156,10 @@ class OpenAIChat(WireFormat):
             if "error" in payload or frame.event == "error":
                 out.errors.append(describe_error(payload.get("error", payload)))
             out.model = out.model or (payload["model"] if isinstance(payload.get("model"), str) else None)
-            out.usage = openai_usage(payload.get("usage")) or out.usage
+            usage = usage_from(
+                payload.get("usage"), prompt="prompt_tokens", completion="completion_tokens", details="prompt_tokens_details"
+            )
+            out.usage = usage or out.usage
             choices = payload.get("choices")
             for choice in choices if isinstance(choices, list) else ():
                 if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:

@@ -30,26 +30,14 @@ from streamtest._wire.base import (
     Usage,
     WireFormat,
     compact_json,
+    describe_error,
+    usage_from,
 )
-from streamtest._wire.openai_chat import describe_error
 
-__all__ = ["OPENAI_RESPONSES", "OpenAIResponses", "ResponsesIds", "responses_usage"]
+__all__ = ["OPENAI_RESPONSES", "OpenAIResponses", "ResponsesIds"]
 
 _ENDINGS = ("response.completed", "response.incomplete", "response.failed")
 _REASONING = ("response.reasoning_text.delta", "response.reasoning_summary_text.delta")
-
-
-def responses_usage(data: Any) -> Usage | None:
-    """A Responses ``usage`` object as :class:`Usage`, or ``None``."""
-    if not isinstance(data, Mapping):
-        return None
-    prompt, completion = data.get("input_tokens"), data.get("output_tokens")
-    if not isinstance(prompt, int) or not isinstance(completion, int):
-        return None
-    total = data.get("total_tokens")
-    details = data.get("input_tokens_details")
-    cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
-    return Usage(prompt, completion, total if isinstance(total, int) else prompt + completion, cached or 0)
 
 
 @dataclass(frozen=True)
@@ -100,7 +88,10 @@ class OpenAIResponses(WireFormat):
                     out.fragments.append(_header(item))
             elif kind in _ENDINGS and isinstance(payload.get("response"), Mapping):
                 response = payload["response"]
-                out.usage = responses_usage(response.get("usage")) or out.usage
+                usage = usage_from(
+                    response.get("usage"), prompt="input_tokens", completion="output_tokens", details="input_tokens_details"
+                )
+                out.usage = usage or out.usage
                 out.finish_reason = _finish(response) or out.finish_reason
                 out.model = response["model"] if isinstance(response.get("model"), str) else out.model
                 if response.get("error"):
