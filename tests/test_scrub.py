@@ -173,6 +173,7 @@ def test_each_sse_event_of_a_response_is_scrubbed_in_its_own_encoding() -> None:
         b'event: echo\r\ndata: {"metadata": {"api_key": "planted-2"}}\r\n\r\n',
         b'id: 7\n: keep-alive\ndata: {"secret":"planted-3"}\n\n',
         b'data: {"choices":[{"delta":{"content":"Why"}}]}\n\n',
+        b'retry: 50\nevent: echo\nid: 8\ndata: {"token":"planted-5"}\n\n',
         b"data: [DONE]\n\n",
         b'data: {"password":"planted-4"}',  # a broken tail stays unterminated
     ]
@@ -182,8 +183,11 @@ def test_each_sse_event_of_a_response_is_scrubbed_in_its_own_encoding() -> None:
     assert out[0] == b'data: {"type":"session","access_token":"<scrubbed>","n":1}\n\n'
     assert out[1] == b'event: echo\r\ndata: {"metadata": {"api_key": "<scrubbed>"}}\r\n\r\n'
     assert out[2] == b': keep-alive\nid: 7\ndata: {"secret":"<scrubbed>"}\n\n'
-    assert out[3:5] == chunks[3:5]  # untouched events keep their bytes
-    assert out[5] == b'data: {"password":"<scrubbed>"}'
+    assert out[3] == chunks[3]  # untouched events keep their bytes
+    # A rewritten event is written by the one SSE writer (_wire.sse.encode_event): comments, id, event, retry, data.
+    assert out[4] == b'id: 8\nevent: echo\nretry: 50\ndata: {"token":"<scrubbed>"}\n\n'
+    assert out[5] == chunks[5]
+    assert out[6] == b'data: {"password":"<scrubbed>"}'
     assert clean["body"]["string"] == b"".join(out)
     assert scrub_response(clean, ScrubPolicy())["chunks"] == out
 

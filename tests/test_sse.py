@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from streamtest._wire.sse import EventSplitter, encode_event, parse_event, split_events
@@ -53,3 +53,40 @@ def test_encode_event_round_trips_through_parse() -> None:
     raw = encode_event('{"x": "y"}', event="e", eol="\r\n")
     assert raw == b'event: e\r\ndata: {"x": "y"}\r\n\r\n'
     assert parse_event(raw).data == '{"x": "y"}'
+
+
+def test_encode_event_writes_every_field_in_one_order() -> None:
+    raw = encode_event("a\nb", event="e", comments=(" ping", ""), id="7", retry="300", eol="\r")
+    assert raw == b": ping\r:\rid: 7\revent: e\rretry: 300\rdata: a\rdata: b\r\r"
+    assert encode_event("x", event="e", id="1", space=False) == b"id:1\nevent:e\ndata:x\n\n"
+    assert encode_event(None, comments=(" keep-alive",)) == b": keep-alive\n\n"
+
+
+_FIELD = st.text(st.characters(blacklist_characters="\r\n", codec="utf-8"), max_size=8)
+
+
+@given(
+    data=st.none() | st.text(st.characters(blacklist_characters="\r", codec="utf-8"), max_size=20),
+    event=st.none() | _FIELD,
+    ident=st.none() | _FIELD,
+    retry=st.none() | _FIELD,
+    comments=st.lists(_FIELD, max_size=2),
+    eol=st.sampled_from(("\n", "\r\n", "\r")),
+)
+def test_what_encode_event_writes_parses_back(
+    data: str | None, event: str | None, ident: str | None, retry: str | None, comments: list[str], eol: str
+) -> None:
+    """With the optional space, every field reads back as written (a value that starts with a
+    space keeps it: the writer's space is the one the parser drops)."""
+    assume(comments or any(field is not None for field in (data, event, ident, retry)))  # else no line at all
+    raw = encode_event(data, event=event, eol=eol, comments=comments, id=ident, retry=retry)
+    assert split_events(raw) == [raw]
+    parsed = parse_event(raw)
+    assert (parsed.data, parsed.event, parsed.id, parsed.retry, parsed.comments) == (
+        data,
+        event,
+        ident,
+        retry,
+        tuple(comments),
+    )
+    assert parsed.eol == eol

@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._wire.eventstream import decode_frame, encode_frame
 from streamtest._wire.framing import framing_for
-from streamtest._wire.sse import SSEEvent, encode_event, parse_event
+from streamtest._wire.sse import encode_event, parse_event
 
 __all__ = [
     "DUMMY_API_KEY",
@@ -329,7 +329,7 @@ def _scrub_sse_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
     data = _scrub_json_text(event.data, policy)
     if data is None:
         return unit
-    rebuilt = _sse_bytes(event, data)
+    rebuilt = encode_event(data, event=event.event, eol=event.eol, comments=event.comments, id=event.id, retry=event.retry)
     if not unit.endswith((b"\n\n", b"\r\n\r\n", b"\r\r")):  # an unterminated tail stays unterminated
         rebuilt = rebuilt[: -len(event.eol.encode()) * 2]
     return rebuilt
@@ -357,15 +357,6 @@ _UNIT_SCRUBBERS: dict[str, Callable[[bytes, ScrubPolicy], bytes]] = {
     "ndjson": _scrub_line_unit,
     "eventstream": _scrub_frame_unit,
 }
-
-
-def _sse_bytes(event: SSEEvent, data: str) -> bytes:
-    if not (event.comments or event.id is not None or event.retry is not None):
-        return encode_event(data, event=event.event, eol=event.eol)
-    lines = [f":{comment}" for comment in event.comments]
-    lines += [f"{name}: {value}" for name, value in (("event", event.event), ("id", event.id), ("retry", event.retry)) if value is not None]
-    lines += [f"data: {line}" for line in data.split("\n")]
-    return (event.eol.join(lines) + event.eol * 2).encode("utf-8")
 
 
 # ---------------------------------------------------------------------- requests and responses

@@ -18,24 +18,13 @@ from hypothesis.strategies import SearchStrategy
 from streamtest._exceptions import UsageError
 from streamtest._strategies.arguments import check_bool, named
 from streamtest._strategies.types import CHAT_COMPLETIONS, DONE, RESPONSES, GeneratedStream
-from streamtest._wire.sse import SSE, parse_event
+from streamtest._wire.sse import SSE, encode_event, parse_event
 
 __all__ = ["sse_variations"]
 
-_KEEP_ALIVES = (": ping", ":", ": keep-alive", ": OPENROUTER PROCESSING")
+# Comment texts (after the colon) of the keep-alives servers send: ": ping", ":", ...
+_KEEP_ALIVES = (" ping", "", " keep-alive", " OPENROUTER PROCESSING")
 _EOLS = ("\n", "\r\n", "\r")
-
-
-def _encode_varied(
-    name: str | None, data: str, *, eol: str, space: bool, comment: str | None, ident: str | None = None
-) -> bytes:
-    lines = [comment] if comment is not None else []
-    if ident is not None:
-        lines.append(f"id:{' ' if space else ''}{ident}")
-    if name is not None:
-        lines.append(f"event:{' ' if space else ''}{name}")
-    lines.extend(f"data:{' ' if space else ''}{line}" for line in data.split("\n"))
-    return (eol.join(lines) + eol + eol).encode("utf-8")
 
 
 @named("sse_variations")
@@ -90,18 +79,16 @@ def _sse_variations(
             name = None
         if multiline and data != DONE:
             data = json.dumps(json.loads(data), ensure_ascii=False, indent=1)
-        comment = None
-        if with_comments:
-            where = draw(st.sampled_from((None, None, None, "before", "inside")))
-            keep_alive = draw(st.sampled_from(_KEEP_ALIVES)) if where else None
-            if where == "before":
-                chunks.append(f"{keep_alive}{eol}{eol}".encode())
-                keep_alives += 1
-            elif where == "inside":
-                comment = keep_alive
-                keep_alives += 1
+        inside: tuple[str, ...] = ()
+        if with_comments and (where := draw(st.sampled_from((None, None, None, "before", "inside")))):
+            keep_alive: str = draw(st.sampled_from(_KEEP_ALIVES))
+            keep_alives += 1
+            if where == "before":  # a comment-only event of its own
+                chunks.append(encode_event(None, comments=(keep_alive,), eol=eol))
+            else:
+                inside = (keep_alive,)
         ident = str(len(events)) if with_ids else None
-        chunk = _encode_varied(name, data, eol=eol, space=space, comment=comment, ident=ident)
+        chunk = encode_event(data, event=name, eol=eol, comments=inside, id=ident, space=space)
         chunks.append(chunk)
         # What a spec parser reads back (without the optional space, an indented
         # data line loses one space of its indentation; the JSON is the same).

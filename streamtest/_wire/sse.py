@@ -10,6 +10,7 @@ its chunk keeps that blank line.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from streamtest._wire.base import Frame
@@ -126,10 +127,35 @@ def parse_event(raw: bytes) -> SSEEvent:
     )
 
 
-def encode_event(data: str, *, event: str | None = None, eol: str = "\n") -> bytes:
-    """Build the canonical bytes of an event: optional ``event:`` line, ``data:`` lines, blank line."""
-    lines = [f"event: {event}"] if event is not None else []
-    lines.extend(f"data: {line}" for line in data.split("\n"))
+def encode_event(
+    data: str | None,
+    *,
+    event: str | None = None,
+    eol: str = "\n",
+    comments: Sequence[str] = (),
+    id: str | None = None,
+    retry: str | None = None,
+    space: bool = True,
+) -> bytes:
+    """The bytes of one event, the one SSE writer: the format writers' frames, the scrubber's
+    rewritten events and the strategies' variations all go through it.
+
+    Lines in this order: a ``:`` line per comment (``comments`` hold the text after
+    the colon, as :class:`SSEEvent` keeps them), ``id:``, ``event:``, ``retry:``, one
+    ``data:`` line per line of ``data`` (none when ``data`` is ``None``: a comment-only
+    event), then the blank line; ``eol`` ends every line. ``space`` puts the optional
+    space after each field's colon. With only ``data`` and ``event`` this is the
+    canonical form a cassette entry decodes to.
+    """
+    if not (comments or id is not None or retry is not None) and space and data is not None:
+        lines = [f"event: {event}"] if event is not None else []  # the common case, kept short
+        lines.extend(f"data: {line}" for line in data.split("\n"))
+        return (eol.join(lines) + eol + eol).encode("utf-8")
+    colon = ": " if space else ":"
+    lines = [f":{comment}" for comment in comments]
+    lines += [f"{name}{colon}{value}" for name, value in (("id", id), ("event", event), ("retry", retry)) if value is not None]
+    if data is not None:
+        lines += [f"data{colon}{line}" for line in data.split("\n")]
     return (eol.join(lines) + eol + eol).encode("utf-8")
 
 
