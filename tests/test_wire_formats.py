@@ -151,3 +151,57 @@ def test_each_format_reads_its_own_error_event_as_an_error(wire: WireFormat) -> 
     framing = framing_named(wire.framing)
     assert framing is not None and framing.frame(framing.encode(frame)) == frame
     assert "the model is overloaded" in json.dumps(wire.error_body(429, "the model is overloaded"))
+
+
+# ---------------------------------------------------------------------- framings
+
+
+def test_every_framing_has_its_cassette_codec() -> None:
+    """The wire layer's table (FRAMINGS) and the cassette layer's (events.CODECS) name the same framings.
+
+    Everything else per framing (splitting, reading, writing, the scrubber's rewriting of a unit)
+    is asked of the Framing itself, so these two tables are all a new framing must join.
+    """
+    from streamtest._cassette.events import CODECS
+
+    assert sorted(framing.name for framing in FRAMINGS) == sorted(CODECS)
+    assert len({framing.name for framing in FRAMINGS}) == len(FRAMINGS)
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_framing_puts_new_data_where_it_read_the_old(name: str, data: st.DataObject) -> None:
+    """with_data (what the scrubber rewrites a unit with): the same data gives the same unit back,
+    other data gives one unit with the same name carrying it."""
+    wire = format_named(name)
+    assert wire is not None
+    framing = framing_named(wire.framing)
+    assert framing is not None
+    stream = data.draw(STREAMS[name])
+    replacements = ['{"k":"<scrubbed>"}', "[DONE]"]
+    if framing.name != "ndjson":  # a line is one line
+        replacements.append('{\n  "a": 1\n}')  # the scrubber re-encodes an indented payload as it came
+    replacement = data.draw(st.sampled_from(replacements))
+    for unit in stream.chunks:
+        frame = framing.frame(unit)
+        assert frame is not None
+        assert framing.with_data(unit, frame.data) == unit
+        rewritten = framing.with_data(unit, replacement)
+        assert framing.split(rewritten) == [rewritten]
+        assert framing.frame(rewritten) == Frame(frame.event, replacement)
+
+
+def test_with_data_keeps_what_else_a_unit_carries() -> None:
+    from streamtest._wire.eventstream import EVENTSTREAM, decode_frame, encode_frame
+    from streamtest._wire.ndjson import NDJSON
+    from streamtest._wire.sse import SSE
+
+    assert SSE.with_data(b": hi\r\nevent: e\r\ndata: a\r\n\r\n", "b") == b": hi\r\nevent: e\r\ndata: b\r\n\r\n"
+    assert SSE.with_data(b"data: a", "b") == b"data: b"  # an unterminated tail stays one
+    assert NDJSON.with_data(b'{"a":1}\r\n', "x") == b"x\r\n"
+    assert NDJSON.with_data(b'{"a":1}', "x") == b"x"
+    headers = {":message-type": "error", ":error-code": "ThrottlingException", ":error-message": "slow down"}
+    error = encode_frame(headers, b"")
+    assert EVENTSTREAM.frame(error) == Frame("ThrottlingException", "slow down")
+    assert decode_frame(EVENTSTREAM.with_data(error, "calm")) == ({**headers, ":error-message": "calm"}, b"")

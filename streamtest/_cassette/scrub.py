@@ -29,15 +29,13 @@ import copy
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
-from streamtest._wire.eventstream import decode_frame, encode_frame
-from streamtest._wire.framing import framing_for
-from streamtest._wire.sse import encode_event, parse_event
+from streamtest._wire.framing import Framing, framing_for
 
 __all__ = [
     "DUMMY_API_KEY",
@@ -318,45 +316,15 @@ def _scrub_json_bytes(raw: bytes, policy: ScrubPolicy) -> bytes | None:
     return None if clean is None else clean.encode("utf-8")
 
 
-def _scrub_sse_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
-    """One SSE event with the credential fields of its JSON data scrubbed (the same bytes when none)."""
-    try:
-        event = parse_event(unit)
-    except UnicodeDecodeError:
+def _scrub_unit(framing: Framing, unit: bytes, policy: ScrubPolicy) -> bytes:
+    """One unit (an SSE event, an NDJSON line, an event-stream frame) with the credential fields
+    of its JSON data scrubbed, rewritten by its framing (``Framing.with_data``); the same bytes
+    when nothing changed, or when the unit carries no data."""
+    frame = framing.frame(unit)
+    if frame is None:
         return unit
-    if event.data is None:
-        return unit
-    data = _scrub_json_text(event.data, policy)
-    if data is None:
-        return unit
-    rebuilt = encode_event(data, event=event.event, eol=event.eol, comments=event.comments, id=event.id, retry=event.retry)
-    if not unit.endswith((b"\n\n", b"\r\n\r\n", b"\r\r")):  # an unterminated tail stays unterminated
-        rebuilt = rebuilt[: -len(event.eol.encode()) * 2]
-    return rebuilt
-
-
-def _scrub_line_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
-    """One NDJSON line with the credential fields of its JSON scrubbed (its line ending kept)."""
-    line = unit.rstrip(b"\r\n")
-    clean = _scrub_json_bytes(line, policy)
-    return unit if clean is None else clean + unit[len(line) :]
-
-
-def _scrub_frame_unit(unit: bytes, policy: ScrubPolicy) -> bytes:
-    """One AWS event-stream frame with the credential fields of its JSON payload scrubbed (CRCs redone)."""
-    decoded = decode_frame(unit)
-    if decoded is None:
-        return unit
-    headers, payload = decoded
-    clean = _scrub_json_bytes(payload, policy)
-    return unit if clean is None else encode_frame(headers, clean)
-
-
-_UNIT_SCRUBBERS: dict[str, Callable[[bytes, ScrubPolicy], bytes]] = {
-    "sse": _scrub_sse_unit,
-    "ndjson": _scrub_line_unit,
-    "eventstream": _scrub_frame_unit,
-}
+    data = _scrub_json_text(frame.data, policy)
+    return unit if data is None else framing.with_data(unit, data)
 
 
 # ---------------------------------------------------------------------- requests and responses
@@ -426,11 +394,8 @@ def scrub_response(response: dict[str, Any], policy: ScrubPolicy) -> dict[str, A
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if framing is not None and (chunks is not None or raw):
-        scrub_unit = _UNIT_SCRUBBERS.get(framing.name)
-        if scrub_unit is None:
-            return clean
         units = list(chunks) if chunks is not None else framing.split(raw or b"")
-        scrubbed = [scrub_unit(unit, policy) for unit in units]
+        scrubbed = [_scrub_unit(framing, unit, policy) for unit in units]
         if scrubbed != units:
             if chunks is not None:
                 clean["chunks"] = scrubbed

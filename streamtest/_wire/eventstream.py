@@ -162,6 +162,17 @@ class _EventStreamFraming:
     def encode(self, frame: Frame) -> bytes:
         return encode_frame(standard_headers(frame.event or "event"), frame.data.encode("utf-8"))
 
+    def with_data(self, unit: bytes, data: str) -> bytes:
+        """The frame with ``data`` as its payload (or as its ``:error-message`` header, where
+        :meth:`frame` read it), its other headers in their order, CRCs computed again."""
+        decoded = decode_frame(unit)
+        if decoded is None:
+            raise ValueError("with_data needs a well-formed event-stream frame")
+        headers, payload = decoded
+        if not payload and ":error-message" in headers:
+            return encode_frame({**headers, ":error-message": data}, payload)
+        return encode_frame(headers, data.encode("utf-8"))
+
 
 EVENTSTREAM = _EventStreamFraming()
 """The AWS event-stream framing."""

@@ -6,8 +6,11 @@ cassette with its arrival time; replay serves one unit per chunk. Every
 framing keeps the invariant replay relies on: ``b"".join(split(body)) == body``.
 
 Adding a framing means one module with one :class:`Framing` instance, listed in
-:data:`FRAMINGS`, and its cassette entry codec (a module in ``streamtest._cassette``,
-listed in ``streamtest._cassette.events.CODECS``).
+:data:`FRAMINGS` (splitting, reading, writing and the scrubber's rewriting of a
+unit are all asked of it), and its cassette block codec (a module in
+``streamtest._cassette``, listed in ``streamtest._cassette.events.CODECS``: the
+cassette layer's table, which the wire layer cannot import). A test checks that
+the two tables name the same framings.
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ class Framing(Protocol):
 
     def encode(self, frame: Frame) -> bytes:
         """The canonical unit carrying ``frame`` (what a format's writer produces is encoded with this)."""
+
+    def with_data(self, unit: bytes, data: str) -> bytes:
+        """``unit`` carrying ``data`` where :meth:`frame` read its data, the rest of it kept.
+
+        For a unit that carries data: ``with_data(unit, frame(unit).data)`` gives a unit
+        with the same frame (the same bytes when ``unit`` is canonical), and the result
+        is one unit. The scrubber rewrites a unit's JSON through this.
+        """
 
 
 FRAMINGS: tuple[Framing, ...] = (SSE, NDJSON, EVENTSTREAM)

@@ -73,6 +73,11 @@ class _NDJSONFraming:
     def encode(self, frame: Frame) -> bytes:
         return (frame.data + "\n").encode("utf-8")
 
+    def with_data(self, unit: bytes, data: str) -> bytes:
+        """``data`` with the line ending :meth:`frame` took off (``\\n``, ``\\r\\n``, or none for a tail)."""
+        line = unit.removesuffix(b"\n").removesuffix(b"\r")
+        return data.encode("utf-8") + unit[len(line) :]
+
 
 NDJSON = _NDJSONFraming()
 """The NDJSON framing."""

@@ -186,6 +186,17 @@ class _SSEFraming:
     def encode(self, frame: Frame) -> bytes:
         return encode_event(frame.data, event=frame.event)
 
+    def with_data(self, unit: bytes, data: str) -> bytes:
+        """The event written again around ``data``: its name, id, retry, comments and line
+        ending kept (canonical spacing and field order); an unterminated tail stays one."""
+        event = parse_event(unit)
+        rebuilt = encode_event(
+            data, event=event.event, eol=event.eol, comments=event.comments, id=event.id, retry=event.retry
+        )
+        if not unit.endswith((b"\n\n", b"\r\n\r\n", b"\r\r")):
+            rebuilt = rebuilt[: -len(event.eol.encode()) * 2]
+        return rebuilt
+
 
 SSE = _SSEFraming()
 """The SSE framing."""
