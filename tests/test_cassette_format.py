@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -196,3 +197,53 @@ def test_a_streamed_body_joined_on_demand_reads_like_a_plain_dict() -> None:
     ]
     for number, read in enumerate(reads):
         assert read(load(text, "x.yaml")[1][0]["body"]), f"read {number}"
+
+
+# ---------------------------------------------------------------------- one JSON style per block
+
+
+def test_a_block_takes_the_style_that_stores_most_units_as_data() -> None:
+    from streamtest._cassette.jsonstyle import block_entries
+
+    # A Python server: the first event has nothing to escape (it fits "spaced"), the later ones only "spaced-ascii".
+    style, entries = block_entries(['{"a": 1}', '{"a": "\\u00e9"}', "[DONE]", None, ""])
+    assert style == "spaced-ascii"
+    assert entries == [{"data": {"a": 1}}, {"data": {"a": "\u00e9"}}, {"text": "[DONE]"}, None, {"text": ""}]
+    # Go (Ollama) escapes < and >: plain lines fit compact too, so the escaped ones decide.
+    assert block_entries(['{"a":1}', '{"a":"\\u003c"}'])[0] == "go"
+    assert block_entries(['{"a":1}', '{"a":"<"}'])[0] == "compact"  # ties go to the first listed
+    assert block_entries(["not json", None]) == ("compact", [{"text": "not json"}, None])
+
+
+_JSON_TEXTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=4), lambda kids: st.dictionaries(st.text(max_size=3), kids, max_size=2)
+).flatmap(
+    lambda value: st.sampled_from(
+        [json.dumps(value), json.dumps(value, ensure_ascii=False), json.dumps(value, separators=(",", ":")), json.dumps(value, indent=2)]
+    )
+)
+
+
+@given(st.lists(st.none() | _JSON_TEXTS | st.text(max_size=5), max_size=8))
+def test_block_entries_stores_data_only_where_it_writes_back_and_as_much_as_any_style(texts: list[str | None]) -> None:
+    from streamtest._cassette.jsonstyle import ENCODERS, block_entries
+
+    style, entries = block_entries(texts)
+    for text, entry in zip(texts, entries, strict=True):
+        if text is None or entry is None:
+            assert text is None and entry is None
+        elif "data" in entry:
+            assert ENCODERS[style].encode(entry["data"]) == text
+        else:
+            assert entry == {"text": text}
+
+    def stored(name: str) -> int:
+        count = 0
+        for text in texts:
+            with contextlib.suppress(ValueError):
+                count += bool(text) and ENCODERS[name].encode(json.loads(text or "")) == text
+        return count
+
+    best = max(stored(name) for name in ENCODERS)
+    assert sum(1 for entry in entries if entry and "data" in entry) == stored(style) == best
+    assert style == next(name for name in ENCODERS if stored(name) == best)

@@ -35,7 +35,7 @@ from operator import add
 from typing import Any
 
 from streamtest._cassette.eventstream_codec import decode_frames, encode_frames
-from streamtest._cassette.jsonstyle import ENCODERS, JSON_STYLES, json_style
+from streamtest._cassette.jsonstyle import ENCODERS, JSON_STYLES, block_entries
 from streamtest._cassette.ndjson_codec import decode_lines, encode_lines
 from streamtest._wire.sse import SSEEvent, encode_event, parse_event
 
@@ -124,29 +124,25 @@ def _encode_sse(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dic
         except UnicodeDecodeError:
             parsed.append(None)
     eol = next((p.eol for p in parsed if p is not None), "\n")
-    style = next(
-        (s for p in parsed if p is not None and p.data is not None and (s := json_style(p.data)) is not None),
-        "compact",
-    )
+    style, datas = block_entries([p.data if p is not None else None for p in parsed])
     events = []
-    for index, (chunk, event) in enumerate(zip(chunks, parsed, strict=True)):
+    for index, (chunk, event, data) in enumerate(zip(chunks, parsed, datas, strict=True)):
         entry: dict[str, Any] = {}
         if offsets is not None:
             entry["t"] = round(offsets[index], 4)
-        entry.update(_encode_event(chunk, event, eol, style))
+        entry.update(_encode_event(chunk, event, data, eol))
         events.append(entry)
     return {"json": style, "eol": _EOL_NAMES[eol], "events": events}
 
 
-def _encode_event(chunk: bytes, event: SSEEvent | None, eol: str, style: str) -> dict[str, Any]:
+def _encode_event(chunk: bytes, event: SSEEvent | None, data: dict[str, Any] | None, eol: str) -> dict[str, Any]:
+    """One event's entry: its ``data`` entry (from ``block_entries``) when the event is only a
+    name and data written canonically, else the event's text as ``raw`` (or ``raw_base64``)."""
     if event is None:
         return {"raw_base64": base64.b64encode(chunk).decode("ascii")}
-    simple = event.data is not None and not (event.comments or event.id or event.retry)
-    if simple and encode_event(event.data, event=event.event, eol=eol) == chunk:  # type: ignore[arg-type]
-        named = {"event": event.event} if event.event is not None else {}
-        if json_style(event.data) == style:  # type: ignore[arg-type]
-            return {**named, "data": json.loads(event.data)}  # type: ignore[arg-type]
-        return {**named, "text": event.data}
+    simple = data is not None and not (event.comments or event.id or event.retry)
+    if simple and data is not None and encode_event(event.data, event=event.event, eol=eol) == chunk:
+        return {"event": event.event, **data} if event.event is not None else data
     return {"raw": chunk.decode("utf-8")}
 
 

@@ -22,11 +22,10 @@ types, a bad CRC or a truncated tail is kept as ``raw_base64``.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._cassette.jsonstyle import ENCODERS, block_entries
 from streamtest._wire.eventstream import decode_frame, encode_frame, event_headers, exception_headers
 
 __all__ = ["decode_frames", "encode_frames"]
@@ -43,14 +42,13 @@ def encode_frames(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> d
     """Event-stream frames as one-line entries; the payloads' JSON style is detected once."""
     decoded = [decode_frame(chunk) for chunk in chunks]
     texts = [_payload_text(frame[1]) if frame is not None else None for frame in decoded]
-    style = next((s for text in texts if text and (s := json_style(text)) is not None), "compact")
-    encoder = ENCODERS[style]
+    style, payloads = block_entries(texts)
     events = []
-    for index, (chunk, frame, text) in enumerate(zip(chunks, decoded, texts, strict=True)):
+    for index, (chunk, frame, payload) in enumerate(zip(chunks, decoded, payloads, strict=True)):
         entry: dict[str, Any] = {}
         if offsets is not None:
             entry["t"] = round(offsets[index], 4)
-        if frame is None or text is None or encode_frame(frame[0], frame[1]) != chunk:
+        if frame is None or payload is None or encode_frame(frame[0], frame[1]) != chunk:
             entry["raw_base64"] = base64.b64encode(chunk).decode("ascii")
             events.append(entry)
             continue
@@ -62,14 +60,7 @@ def encode_frames(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> d
             entry["exception"] = exception
         else:
             entry["headers"] = frame[0]
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = None
-        if text and value is not None and encoder.encode(value) == text:
-            entry["data"] = value
-        else:
-            entry["text"] = text
+        entry.update(payload)
         events.append(entry)
     return {"json": style, "events": events}
 

@@ -19,11 +19,10 @@ recorded lines, one per chunk.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from streamtest._cassette.jsonstyle import ENCODERS
+from streamtest._cassette.jsonstyle import ENCODERS, block_entries
 
 __all__ = ["decode_lines", "encode_lines"]
 
@@ -39,46 +38,21 @@ def _line_of(chunk: bytes) -> str | None:
     return text[:-1]
 
 
-def _style_of(lines: Sequence[str | None]) -> str:
-    """The style that re-encodes the most lines exactly (a Go stream's plain lines fit
-    ``compact`` too, its lines with ``<`` only ``go``); ties go to the first style."""
-    values = []
-    for line in lines:
-        if line:
-            try:
-                values.append((line, json.loads(line)))
-            except ValueError:
-                continue
-    if not values:
-        return "compact"
-    scores = {name: sum(encoder.encode(value) == line for line, value in values) for name, encoder in ENCODERS.items()}
-    return max(scores, key=lambda name: scores[name])
-
-
 def encode_lines(chunks: Sequence[bytes], offsets: Sequence[float] | None) -> dict[str, Any]:
     """NDJSON units as one-line entries; the stream's JSON style is detected once."""
-    lines = [_line_of(chunk) for chunk in chunks]
-    style = _style_of(lines)
-    encoder = ENCODERS[style]
+    style, lines = block_entries([_line_of(chunk) for chunk in chunks])
     events = []
     for index, (chunk, line) in enumerate(zip(chunks, lines, strict=True)):
         entry: dict[str, Any] = {}
         if offsets is not None:
             entry["t"] = round(offsets[index], 4)
-        if line is None:
+        if line is not None:
+            entry.update(line)
+        else:
             try:
                 entry["raw"] = chunk.decode("utf-8")
             except UnicodeDecodeError:
                 entry["raw_base64"] = base64.b64encode(chunk).decode("ascii")
-        else:
-            try:
-                value = json.loads(line)
-            except ValueError:
-                value = None
-            if line and value is not None and encoder.encode(value) == line:
-                entry["data"] = value
-            else:
-                entry["text"] = line
         events.append(entry)
     return {"json": style, "events": events}
 
