@@ -13,14 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies.arguments import (
-    check_bool,
-    check_max_size,
-    check_model,
-    check_strategy,
-    check_text,
-    named,
-)
+from streamtest._strategies.arguments import check_bool, check_script_arguments, named
 from streamtest._strategies.encode import draw_id, written
 from streamtest._strategies.ground_truth import draw_script
 from streamtest._strategies.types import ANTHROPIC_MESSAGES, GeneratedStream, ToolCall
@@ -57,8 +50,7 @@ def _anthropic_streams(
     signature = draw_id(draw, "Eq", 64) if script.reasoning else ""
     with_ping = draw(st.booleans()) if ping is None else ping
     frames = ANTHROPIC.write(script, message_id=message_id, signature=signature, ping=with_ping)
-    finish = "tool_use" if script.tool_calls else "end_turn"
-    return written(ANTHROPIC, frames, script, api=ANTHROPIC_MESSAGES, finish_reason=finish)
+    return written(ANTHROPIC, frames, script, api=ANTHROPIC_MESSAGES)
 
 
 def anthropic_streams(
@@ -85,12 +77,9 @@ def anthropic_streams(
 
     Shrinks towards one text delta, no thinking, no ping.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
-    check_text("reasoning", reasoning)
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
+    check_script_arguments(
+        text=text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
+    )
     check_bool("ping", ping, allow_none=True)
     return _anthropic_streams(
         text,

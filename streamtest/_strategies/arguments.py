@@ -25,6 +25,7 @@ __all__ = [
     "check_flavor",
     "check_max_size",
     "check_model",
+    "check_script_arguments",
     "check_strategy",
     "check_text",
     "named",
@@ -78,6 +79,26 @@ def check_model(model: object) -> None:
 def check_flavor(flavor: object) -> None:
     if flavor is not None and flavor not in FLAVORS:
         raise UsageError(f"flavor={flavor!r} must be None or one of {FLAVORS!r}")
+
+
+def check_script_arguments(
+    *,
+    text: object,
+    tool_calls: object,
+    model: object,
+    max_size: object,
+    empty_deltas: object,
+    reasoning: object = None,
+) -> None:
+    """The arguments every stream strategy takes, checked in one order (the first bad one is reported):
+    ``text``, ``tool_calls``, ``reasoning`` (for formats that stream it), ``model``, ``max_size``,
+    ``empty_deltas``."""
+    check_text("text", text)
+    check_strategy("tool_calls", tool_calls)
+    check_text("reasoning", reasoning)
+    check_model(model)
+    check_max_size(max_size)
+    check_bool("empty_deltas", empty_deltas)
 
 
 def as_strategy(value: str | SearchStrategy[str] | None, default: SearchStrategy[str]) -> SearchStrategy[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.arguments import check_script_arguments, named
 from streamtest._strategies.encode import draw_id, written
 from streamtest._strategies.ground_truth import draw_script
 from streamtest._strategies.types import BEDROCK_CONVERSE, GeneratedStream, ToolCall
@@ -47,8 +47,7 @@ def _bedrock_streams(
     )
     signature = draw_id(draw, "Eq", 48) if script.reasoning else ""
     frames = BEDROCK.write(script, signature=signature, latency_ms=draw(st.integers(50, 5000)))
-    finish = "tool_use" if script.tool_calls else "end_turn"
-    return written(BEDROCK, frames, script, api=BEDROCK_CONVERSE, finish_reason=finish)
+    return written(BEDROCK, frames, script, api=BEDROCK_CONVERSE)
 
 
 def bedrock_streams(
@@ -73,12 +72,9 @@ def bedrock_streams(
 
     Shrinks towards one text delta, no reasoning.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
-    check_text("reasoning", reasoning)
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
+    check_script_arguments(
+        text=text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
+    )
     return _bedrock_streams(
         text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
     )

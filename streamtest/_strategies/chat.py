@@ -14,16 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from streamtest._exceptions import UsageError
-from streamtest._strategies.arguments import (
-    as_strategy,
-    check_bool,
-    check_flavor,
-    check_max_size,
-    check_model,
-    check_strategy,
-    check_text,
-    named,
-)
+from streamtest._strategies.arguments import as_strategy, check_bool, check_flavor, check_script_arguments, named
 from streamtest._strategies.chunking import draw_chunking
 from streamtest._strategies.encode import draw_id, written
 from streamtest._strategies.ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
@@ -126,14 +117,10 @@ def chat_completion_streams(
 
     Shrinks towards one content delta, no tool calls' cuts, no usage chunk.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
+    check_script_arguments(text=text, tool_calls=tool_calls, model=model, max_size=max_size, empty_deltas=empty_deltas)
     check_bool("usage", usage, allow_none=True)
     if finish_reason is not None and (not isinstance(finish_reason, str) or not finish_reason):
         raise UsageError(f"finish_reason={finish_reason!r} must be None or a non-empty str")
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
     check_bool("interleaved", interleaved)
     check_flavor(flavor)
     return _chat_completion_streams(

@@ -53,7 +53,11 @@ def hashed_id(prefix: str, width: int, seed: str) -> str:
 def written(
     wire: WireFormat, frames: Sequence[Frame], script: Script, *, api: Api, finish_reason: str | None = _UNSET
 ) -> GeneratedStream:
-    """The stream of ``frames`` (written by ``wire`` from ``script``), one unit per chunk, with its ground truth."""
+    """The stream of ``frames`` (written by ``wire`` from ``script``), one unit per chunk, with its ground truth.
+
+    The ground truth's finish reason is what the frames say (the format's own reader: the
+    writer chose it, in the provider's words), unless ``finish_reason`` is given.
+    """
     framing = framing_named(wire.framing)
     if framing is None:  # pragma: no cover - every registered format names a registered framing
         raise ValueError(f"{wire!r} names an unknown framing {wire.framing!r}")
@@ -63,7 +67,7 @@ def written(
         deltas=script.text,
         tool_calls=script.tool_calls,
         usage=script.usage,
-        finish_reason=script.finish_reason if finish_reason is _UNSET else finish_reason,
+        finish_reason=wire.read(frames).finish_reason if finish_reason is _UNSET else finish_reason,
         model=script.model,
         events=tuple((frame.event, frame.data) for frame in frames),
         reasoning=script.reasoning,

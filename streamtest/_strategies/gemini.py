@@ -7,14 +7,13 @@ an id); the chunks are written by :mod:`streamtest._wire.gemini`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.arguments import check_script_arguments, named
 from streamtest._strategies.encode import draw_id, written
 from streamtest._strategies.ground_truth import draw_script
 from streamtest._strategies.types import GEMINI, GeneratedStream, ToolCall
@@ -46,15 +45,10 @@ def _gemini_streams(
         empty_deltas=empty_deltas,
         whole_calls=True,
     )
-    # The wire has no call id, and ChatGoogleGenerativeAI writes the args back with json.dumps.
-    calls = tuple(
-        replace(call, id="", arguments=json.dumps(call.args), deltas=(json.dumps(call.args),))
-        for call in script.tool_calls
-    )
-    text_deltas = script.text if (script.text or calls or script.reasoning) else ("",)
-    script = replace(script, text=text_deltas, tool_calls=calls)
+    if not (script.text or script.tool_calls or script.reasoning):
+        script = replace(script, text=("",))  # an empty answer is still one text part
     frames = GEMINI_FORMAT.write(script, response_id=draw_id(draw, "", 22))
-    return written(GEMINI_FORMAT, frames, script, api=GEMINI, finish_reason="STOP")
+    return written(GEMINI_FORMAT, frames, script, api=GEMINI)
 
 
 def gemini_streams(
@@ -78,12 +72,9 @@ def gemini_streams(
 
     Shrinks towards one text chunk, no thoughts.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
-    check_text("reasoning", reasoning)
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
+    check_script_arguments(
+        text=text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
+    )
     return _gemini_streams(
         text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
     )

@@ -9,6 +9,7 @@ strategies (Anthropic, Gemini, Ollama, Bedrock) draw a whole
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -116,13 +117,17 @@ def draw_script(
 
     A response with tool calls and no text has no text deltas at all. ``call_id_prefix``
     re-ids the calls the provider's way (``toolu_``); ``whole_calls`` is for formats that
-    send each call in one piece (its only "cut" is the whole arguments text).
+    send each call in one piece, as a JSON object without an id (Gemini, Ollama): a call's
+    id is ``""`` and its arguments text (its only "cut") is ``json.dumps`` of its args,
+    which is how their LangChain clients write the arguments back.
     """
     value = draw(as_strategy(text, DEFAULT_TEXTS))
     deltas = draw_chunking(draw, value, max_size=max_size, empty_deltas=empty_deltas)
     calls = draw_calls(draw, tool_calls, max_size=None if whole_calls else max_size)
     if whole_calls:
-        calls = tuple(replace(call, deltas=(call.arguments,)) for call in calls)
+        calls = tuple(
+            replace(call, id="", arguments=json.dumps(call.args), deltas=(json.dumps(call.args),)) for call in calls
+        )
     if call_id_prefix is not None:
         calls = tuple(replace(call, id=hashed_id(call_id_prefix, 24, call.id)) for call in calls)
     thoughts = draw(as_strategy(reasoning, DEFAULT_TEXTS)) if reasoning is not None else ""

@@ -7,7 +7,6 @@ an id); the lines are written by :mod:`streamtest._wire.ollama`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies.arguments import check_bool, check_max_size, check_model, check_strategy, check_text, named
+from streamtest._strategies.arguments import check_script_arguments, named
 from streamtest._strategies.encode import written
 from streamtest._strategies.ground_truth import draw_script
 from streamtest._strategies.types import OLLAMA, GeneratedStream, ToolCall
@@ -47,17 +46,12 @@ def _ollama_streams(
         empty_deltas=empty_deltas,
         whole_calls=True,
     )
-    # No call id on the wire; ChatOllama writes the arguments back with json.dumps.
-    calls = tuple(
-        replace(call, id="", arguments=json.dumps(call.args), deltas=(json.dumps(call.args),))
-        for call in script.tool_calls
-    )
     # Ollama reports no cached count.
     usage = replace(script.usage, cached_tokens=0) if script.usage is not None else None
-    script = replace(script, tool_calls=calls, usage=usage)
+    script = replace(script, usage=usage)
     seconds = draw(st.integers(0, 59))
     frames = OLLAMA_FORMAT.write(script, created_at=f"2025-10-26T17:15:{seconds:02d}.097767Z")
-    return written(OLLAMA_FORMAT, frames, script, api=OLLAMA, finish_reason="stop")
+    return written(OLLAMA_FORMAT, frames, script, api=OLLAMA)
 
 
 def ollama_streams(
@@ -80,12 +74,9 @@ def ollama_streams(
 
     Shrinks towards one text line, no thinking.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
-    check_text("reasoning", reasoning)
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
+    check_script_arguments(
+        text=text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
+    )
     return _ollama_streams(
         text, tool_calls=tool_calls, reasoning=reasoning, model=model, max_size=max_size, empty_deltas=empty_deltas
     )

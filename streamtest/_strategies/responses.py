@@ -12,15 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from streamtest._strategies.arguments import (
-    as_strategy,
-    check_bool,
-    check_max_size,
-    check_model,
-    check_strategy,
-    check_text,
-    named,
-)
+from streamtest._strategies.arguments import as_strategy, check_script_arguments, named
 from streamtest._strategies.chunking import draw_chunking
 from streamtest._strategies.encode import draw_id, written
 from streamtest._strategies.ground_truth import DEFAULT_TEXTS, draw_calls, draw_usage
@@ -83,9 +75,5 @@ def responses_streams(
 
     Shrinks like :func:`chat_completion_streams`.
     """
-    check_text("text", text)
-    check_strategy("tool_calls", tool_calls)
-    check_model(model)
-    check_max_size(max_size)
-    check_bool("empty_deltas", empty_deltas)
+    check_script_arguments(text=text, tool_calls=tool_calls, model=model, max_size=max_size, empty_deltas=empty_deltas)
     return _responses_streams(text, tool_calls=tool_calls, model=model, max_size=max_size, empty_deltas=empty_deltas)
