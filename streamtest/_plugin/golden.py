@@ -12,8 +12,8 @@
   syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> the file
   is queued on the test item -> the plugin's end-of-test step writes it with
   the cassette, through the same leak guard (all of the test's files or none,
-  atomically); plain ``pytest`` compares and fails with a diff; a missing file
-  fails with the command that records it. The document is scrubbed like a
+  atomically); plain ``pytest`` and ``--record=verify`` compare and fail with a
+  diff; a missing file fails with the command that records it. The document is scrubbed like a
   cassette body (credential fields become ``<scrubbed>``) before it is
   compared or written.
 
@@ -127,10 +127,11 @@ class GoldenTranscript:
         stage: Callable[[PendingFile], None] | None = None,
     ) -> None:
         """``stage`` queues a file for the end of the test; without it a file is written at once (guarded)."""
-        if record not in (None, "none", "all", "missing"):
-            raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
+        if record not in (None, "none", "all", "missing", "verify"):
+            raise UsageError(f"streamtest_record={record!r}: expected None, 'none', 'all', 'missing' or 'verify'.")
         self._path_for = path_for
-        self.record = None if record == "none" else record
+        # verify replays the cassette (and checks the live stream's shape): goldens are compared, never written.
+        self.record = None if record in ("none", "verify") else record
         self.test_id = test_id
         self.policy = policy or ScrubPolicy()
         self._stage = stage or (lambda pending: write_guarded([pending], self.policy))
