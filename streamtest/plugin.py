@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,16 +27,15 @@ import pytest
 from streamtest._exceptions import UsageError
 from streamtest._plugin.notes import note
 from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_path, recorded_cassette
+from streamtest._replay.settings import LIST_KEYS
 
 if TYPE_CHECKING:
     from streamtest._cassette.scrub import ScrubPolicy
     from streamtest._replay.cassette import Cassette
-    from streamtest._replay.faults import Fault
-    from streamtest._replay.pacing import Pace
+    from streamtest._replay.settings import Settings
     from streamtest._server.local import LocalLLMServer  # noqa: F401 - used in a string annotation
 
 _RECORD_MODES = ("all", "missing", "verify")
-_UNPLAYED_CHOICES = ("fail", "warn")
 
 pytest_plugins = ["streamtest._plugin.golden", "streamtest._plugin.report", "streamtest._plugin.expiry"]
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
@@ -197,78 +195,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 # ---------------------------------------------------------------------- settings
 
 
-@dataclass(frozen=True)
-class _Settings:
-    cassette: str | None
-    unplayed: str
-    block_network: bool
-    drop_request_headers: tuple[str, ...]
-    drop_query_params: tuple[str, ...]
-    scrub_fields: tuple[str, ...]
-    keep_response_headers: tuple[str, ...]
-    secret_env: tuple[str, ...]
-    public_env: tuple[str, ...]
-    secret_patterns: tuple[str, ...]
-    replay_pace: Pace
-    faults: tuple[Fault, ...]
-
-    def scrub_policy(self) -> ScrubPolicy:
-        """The default scrub policy extended with these settings' names and patterns."""
-        from streamtest._cassette.scrub import ScrubPolicy
-
-        return ScrubPolicy().extended(
-            drop_request_headers=self.drop_request_headers,
-            drop_query_params=self.drop_query_params,
-            scrub_fields=self.scrub_fields,
-            keep_response_headers=self.keep_response_headers,
-            secret_env=self.secret_env,
-            public_env=self.public_env,
-            secret_patterns=self.secret_patterns,
-        )
-
-
-_CONFIG_KEYS = frozenset(_Settings.__dataclass_fields__)
-_LIST_KEYS = (
-    "drop_request_headers",
-    "drop_query_params",
-    "scrub_fields",
-    "keep_response_headers",
-    "secret_env",
-    "public_env",
-    "secret_patterns",
-)
-
-
-def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> _Settings:
-    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini. Pure.
+def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> Settings:
+    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini (see ``_replay.settings``).
 
     ``ini`` holds the command line's value where one was given (``--replay-pace``
     over ``streamtest_replay_pace``): a test that asks for a pace needs it, the
     command line sets it for the rest.
     """
-    from streamtest._replay.faults import by_call
-    from streamtest._replay.pacing import Pace
+    from streamtest._replay.settings import merge_settings
 
-    for source, values in (("streamtest_config fixture", fixture), ("streamtest marker", marker)):
-        if unknown := set(values) - _CONFIG_KEYS:
-            raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; known: {sorted(_CONFIG_KEYS)}")
-    merged = {**ini, **fixture, **marker}
-    if merged["unplayed"] not in _UNPLAYED_CHOICES:
-        raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
-    if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
-        raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
-    for key in _LIST_KEYS:
-        if isinstance(merged[key], str) or not all(isinstance(v, str) for v in merged[key]):
-            raise UsageError(f"{key}={merged[key]!r}: expected a list of strings")
-    faults = merged.get("faults") or ()
-    return _Settings(
-        cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
-        unplayed=merged["unplayed"],
-        block_network=bool(merged["block_network"]),
-        replay_pace=Pace.parse(merged["replay_pace"]),
-        faults=tuple(by_call(faults).values()),
-        **{key: tuple(merged[key]) for key in _LIST_KEYS},
-    )
+    return merge_settings(ini, ("streamtest_config fixture", fixture), ("streamtest marker", marker))
 
 
 def _ini_settings(config: pytest.Config) -> dict[str, Any]:
@@ -276,7 +212,7 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
         "cassette": None,
         "unplayed": config.getini("streamtest_unplayed"),
         "block_network": config.getini("streamtest_block_network"),
-        **{key: config.getini(f"streamtest_{key}") for key in _LIST_KEYS},
+        **{key: config.getini(f"streamtest_{key}") for key in LIST_KEYS},
         "replay_pace": config.getoption("streamtest_replay_pace") or config.getini("streamtest_replay_pace"),
         "faults": (),
     }
@@ -301,7 +237,7 @@ def streamtest_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> _Settings:
+def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Settings:
     """This test's settings (marker > ``streamtest_config`` > ini); its scrub policy is kept for the final write."""
     item = request.node
     settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
@@ -310,13 +246,13 @@ def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict
 
 
 @pytest.fixture
-def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> ScrubPolicy:
+def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> ScrubPolicy:
     """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
     return request.node.stash[SCRUB_POLICY]
 
 
 @pytest.fixture
-def cassette(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> Iterator[Cassette]:
+def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
     from streamtest._cassette.foreign import file_dialect
     from streamtest._plugin.expiry import check_age
