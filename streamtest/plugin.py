@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from streamtest._cassette.scrub import POLICY_KEYS
 from streamtest._exceptions import UsageError
 from streamtest._plugin.notes import note
 from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_path, recorded_cassette
@@ -80,13 +81,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamtest_unplayed", "recorded interactions never replayed: 'fail' (default) or 'warn'", default="fail")
     parser.addini("streamtest_block_network", "block IP sockets in tests under replay", type="bool", default=True)
     parser.addini("streamtest_replay_pace", "replay speed: 'fast' (default), 'recorded' or a speed factor", default="fast")
-    parser.addini("streamtest_drop_request_headers", "extra request headers never written to cassettes", type="args", default=[])
-    parser.addini("streamtest_drop_query_params", "extra query parameters (and form fields) never written to cassettes", type="args", default=[])
-    parser.addini("streamtest_scrub_fields", "extra JSON field names whose values are replaced by <scrubbed> in request and response bodies", type="args", default=[])
-    parser.addini("streamtest_keep_response_headers", "extra response headers written to cassettes", type="args", default=[])
-    parser.addini("streamtest_secret_env", "extra environment variables whose values must never be written", type="args", default=[])
-    parser.addini("streamtest_public_env", "environment variables named like credentials whose values are not secret", type="args", default=[])
-    parser.addini("streamtest_secret_patterns", "extra regexes (one per line) that must never be written", type="linelist", default=[])
+    for key, kind in POLICY_KEYS.items():
+        parser.addini(f"streamtest_{key}", _POLICY_HELP[key], type=kind, default=[])
+
+
+_POLICY_HELP = {
+    "drop_request_headers": "extra request headers never written to cassettes",
+    "drop_query_params": "extra query parameters (and form fields) never written to cassettes",
+    "scrub_fields": "extra JSON field names whose values are replaced by <scrubbed> in request and response bodies",
+    "keep_response_headers": "extra response headers written to cassettes",
+    "secret_env": "extra environment variables whose values must never be written",
+    "public_env": "environment variables named like credentials whose values are not secret",
+    "secret_patterns": "extra regexes (one per line) that must never be written",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis reads --hypothesis-profile

@@ -20,7 +20,7 @@ from streamtest._cassette.format import dump, load_path, sse_response
 from streamtest._cassette.interaction import interactions_of
 from streamtest._cli.main import main
 from tests.edge_server import chat_chunks
-from tests.foreign_cassettes import KEY, cassetter_yaml, chat_request, sse_response_of, vcrpy_text
+from tests.foreign_cassettes import KEY, URI, cassetter_yaml, chat_request, sse_response_of, vcrpy_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FANOUT = ROOT / "fixtures" / "fanout.yaml"
@@ -353,6 +353,7 @@ def test_import_converts_in_place_through_the_scrubber(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines == [
+        "scrub and leak settings: streamtest's defaults (no pytest configuration file found)",
         f"converted: {folder}/test_cassetter.yaml -> {folder}/test_cassetter.yaml (a cassetter YAML cassette: 1 interaction; "
         "5 events, no timing known; dropped x-request-id)",
         f"converted: {folder}/test_json.json -> {folder}/test_json.yaml (a vcrpy JSON cassette (pytest-recording with "
@@ -379,7 +380,7 @@ def test_import_to_another_folder_dry_run_and_existing_targets(tmp_path: Path) -
     source.mkdir(parents=True)
     (source / "test_a.json").write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi"]))], serializer="json"))
     dry = run("import", "--dry-run", str(tmp_path / "old"), "--out", str(tmp_path / "new"))
-    assert dry.returncode == 0 and dry.stdout.startswith(f"would convert: {source}/test_a.json -> {tmp_path}/new/mod/test_a.yaml")
+    assert dry.returncode == 0 and dry.stdout.splitlines()[1].startswith(f"would convert: {source}/test_a.json -> {tmp_path}/new/mod/test_a.yaml")
     assert not (tmp_path / "new").exists()
     assert run("import", str(tmp_path / "old"), "--out", str(tmp_path / "new")).returncode == 0
     assert (tmp_path / "new" / "mod" / "test_a.yaml").is_file() and (source / "test_a.json").is_file()
@@ -394,8 +395,68 @@ def test_import_refuses_what_the_leak_guard_finds(tmp_path: Path) -> None:
     path.write_text(original)
     result = run("import", str(path))
     assert result.returncode == 1
-    assert result.stdout.startswith(f"failed: {path} (refused: the converted cassette would hold an OpenAI-style key (sk-...)")
+    assert result.stdout.splitlines()[1].startswith(f"failed: {path} (refused: the converted cassette would hold an OpenAI-style key (sk-...)")
     assert path.read_text() == original and KEY not in result.stdout
+
+
+PROJECT_SETTINGS = {
+    "pyproject.toml": '[tool.pytest.ini_options]\nstreamtest_scrub_fields = ["tenant_pin"]\n'
+    'streamtest_drop_query_params = ["tenant"]\nstreamtest_public_env = ["DB_PASS"]\n',
+    "pytest.ini": "[pytest]\nstreamtest_scrub_fields = tenant_pin\nstreamtest_drop_query_params = tenant\nstreamtest_public_env = DB_PASS\n",
+    "tox.ini": "[tox]\nenvlist = py311\n\n[pytest]\nstreamtest_scrub_fields = tenant_pin\nstreamtest_drop_query_params = tenant\n"
+    "streamtest_public_env = DB_PASS\n",
+    "setup.cfg": "[metadata]\nname = app\n\n[tool:pytest]\nstreamtest_scrub_fields = tenant_pin\n"
+    "streamtest_drop_query_params = tenant\nstreamtest_public_env =\n    DB_PASS\n",
+}
+
+
+@pytest.mark.parametrize("config", sorted(PROJECT_SETTINGS))
+def test_import_scrubs_with_every_policy_key_of_the_file_pytest_reads(tmp_path: Path, config: str) -> None:
+    """What `pytest --record` would scrub, `streamtest import` scrubs: scrub_fields, drop_query_params, public_env too."""
+    request = chat_request("value not-secret-9", uri=URI + "?tenant=acme-tenant-1&v=2")
+    body = json.loads(request.body)
+    request.body = json.dumps({**body, "tenant_pin": "Zq81-pin-7731"}).encode()
+    cassette = tmp_path / "cassettes" / "test_pin.yaml"
+    cassette.parent.mkdir()
+    original = vcrpy_text([(request, sse_response_of(["Hi"]))])
+    cassette.write_text(original)
+    env = {"DB_PASS": "not-secret-9"}
+    refused = run("import", str(cassette), env=env)  # no settings: $DB_PASS counts as a secret
+    assert refused.returncode == 1 and "the value of $DB_PASS" in refused.stdout, refused.stdout
+    assert refused.stdout.splitlines()[0] == "scrub and leak settings: streamtest's defaults (no pytest configuration file found)"
+    (tmp_path / config).write_text(PROJECT_SETTINGS[config])
+    (tmp_path / "sub").mkdir()
+    result = run("import", str(cassette), env=env, cwd=tmp_path / "sub")  # found from the path, as pytest does
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = {"pyproject.toml": "tool.pytest.ini_options", "setup.cfg": "tool:pytest"}.get(config, "pytest")
+    assert result.stdout.splitlines()[0] == f"scrub and leak settings: streamtest_* keys of {tmp_path / config} [{section}]"
+    text = cassette.read_text()
+    assert "tenant_pin: <scrubbed>" in text and "Zq81-pin-7731" not in text
+    assert "acme-tenant-1" not in text and "?v=2" in text
+    assert "not-secret-9" in text
+    lint = run("lint", str(cassette), env=env)
+    assert lint.returncode == 0, lint.stdout
+    assert lint.stdout.splitlines()[0] == f"scrub and leak settings: streamtest_* keys of {tmp_path / config} [{section}]"
+
+
+def test_the_command_reads_the_file_pytest_would_and_no_other(tmp_path: Path) -> None:
+    from streamtest._cli.config import find_pytest_config
+
+    project = tmp_path / "project"
+    (project / "tests" / "cassettes").mkdir(parents=True)
+    cassettes = project / "tests" / "cassettes"
+    (tmp_path / "pytest.ini").write_text("[pytest]\nstreamtest_secret_env = OUTER\n")
+    (project / "setup.cfg").write_text("[metadata]\nname = x\n")  # no [tool:pytest]: not pytest's file
+    (project / "tox.ini").write_text("[pytest]\nstreamtest_secret_env = FROM_TOX\n")
+    (project / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")  # no pytest table: passed over
+    assert find_pytest_config([cassettes]).path == project / "tox.ini"
+    assert find_pytest_config([cassettes]).policy_settings() == {"secret_env": ["FROM_TOX"]}
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\nstreamtest_secret_env = "A B"\n')
+    assert find_pytest_config([cassettes]).policy_settings() == {"secret_env": ["A", "B"]}  # before tox.ini
+    (project / "pytest.ini").write_text("")  # pytest.ini is pytest's file even when empty
+    assert find_pytest_config([cassettes]).path == project / "pytest.ini"
+    assert find_pytest_config([cassettes]).policy_settings() == {}
+    assert find_pytest_config([tmp_path]).path == tmp_path / "pytest.ini"
 
 
 # --------------------------------------------------------------------------- output and packaging

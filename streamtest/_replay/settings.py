@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from streamtest._cassette.scrub import POLICY_KEYS, ScrubPolicy, string_list
 from streamtest._exceptions import UsageError
 
 if TYPE_CHECKING:
-    from streamtest._cassette.scrub import ScrubPolicy
     from streamtest._replay.faults import Fault
     from streamtest._replay.pacing import Pace
 
@@ -46,30 +46,13 @@ class Settings:
 
     def scrub_policy(self) -> ScrubPolicy:
         """The default scrub policy extended with these settings' names and patterns."""
-        from streamtest._cassette.scrub import ScrubPolicy
-
-        return ScrubPolicy().extended(
-            drop_request_headers=self.drop_request_headers,
-            drop_query_params=self.drop_query_params,
-            scrub_fields=self.scrub_fields,
-            keep_response_headers=self.keep_response_headers,
-            secret_env=self.secret_env,
-            public_env=self.public_env,
-            secret_patterns=self.secret_patterns,
-        )
+        return ScrubPolicy.from_settings({key: getattr(self, key) for key in POLICY_KEYS})
 
 
 SETTING_KEYS = frozenset(Settings.__dataclass_fields__)
 """Every key the marker, the ``streamtest_config`` fixture and ``use_cassette`` take (``use_cassette`` names its file by path, not ``cassette``)."""
-LIST_KEYS = (
-    "drop_request_headers",
-    "drop_query_params",
-    "scrub_fields",
-    "keep_response_headers",
-    "secret_env",
-    "public_env",
-    "secret_patterns",
-)
+LIST_KEYS = tuple(POLICY_KEYS)
+"""The settings that are lists of strings: the scrub policy's."""
 
 DEFAULTS: Mapping[str, Any] = {
     "cassette": None,
@@ -101,9 +84,7 @@ def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any
         raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
     if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
         raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
-    for key in LIST_KEYS:
-        if isinstance(merged[key], str) or not all(isinstance(v, str) for v in merged[key]):
-            raise UsageError(f"{key}={merged[key]!r}: expected a list of strings")
+    lists = {key: string_list(key, merged[key]) for key in LIST_KEYS}
     faults = merged.get("faults") or ()
     return Settings(
         cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
@@ -111,5 +92,5 @@ def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any
         block_network=bool(merged["block_network"]),
         replay_pace=Pace.parse(merged["replay_pace"]),
         faults=tuple(by_call(faults).values()),
-        **{key: tuple(merged[key]) for key in LIST_KEYS},
+        **lists,
     )
