@@ -10,7 +10,8 @@ test with ``faults`` always replays. ``--replay-pace`` and the ``replay_pace``
 marker keyword set how fast replays stream.
 
 Settings precedence, highest first: the marker's arguments, the
-``streamtest_config`` fixture, ini keys, defaults (see ``_settings``).
+``streamtest_config`` fixture, ini keys, defaults; the scrub lists that
+protect add up instead (see ``streamtest._replay.settings``).
 Per-run state lives in ``config.stash`` / ``item.stash``. Heavy imports (vcrpy,
 the openai stack) happen inside the fixture, not when pytest loads the plugin.
 """

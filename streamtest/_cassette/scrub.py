@@ -45,6 +45,7 @@ __all__ = [
     "MIN_SECRET_LENGTH",
     "PLACEHOLDER",
     "POLICY_KEYS",
+    "WEAKENING_KEYS",
     "Leak",
     "ScrubPolicy",
     "find_leaks",
@@ -201,6 +202,16 @@ POLICY_KEYS: Mapping[str, Literal["args", "linelist"]] = {
 The plugin registers its ini keys from this, and the ``streamtest`` command reads
 the same keys from the project's pytest configuration: one list, so no key is
 honoured by one and ignored by the other.
+"""
+
+
+WEAKENING_KEYS = frozenset({"keep_response_headers", "public_env"})
+"""The policy keys that let something through (a response header kept, a variable trusted).
+
+Where settings are layered (ini, ``streamtest_config`` fixture, marker), a
+per-test list of one of these replaces the project's: letting a value through
+is that test's decision. The other keys protect, and add up: a test that
+scrubs one more field must not stop scrubbing the project's.
 """
 
 

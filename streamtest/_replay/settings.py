@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from streamtest._cassette.scrub import POLICY_KEYS, ScrubPolicy, string_list
+from streamtest._cassette.scrub import POLICY_KEYS, WEAKENING_KEYS, ScrubPolicy, string_list
 from streamtest._exceptions import UsageError
 
 if TYPE_CHECKING:
@@ -68,8 +68,10 @@ DEFAULTS: Mapping[str, Any] = {
 def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any]]) -> Settings:
     """``base`` (every key, e.g. the ini values) overlaid by ``layers`` (``(source name, values)``, lowest first).
 
-    A key given in a later layer wins. Unknown keys and values of the wrong
-    type raise ``UsageError`` naming the source and showing the value.
+    A key given in a later layer wins, except the scrub lists that protect
+    (``scrub_fields``, ``secret_env``...: all but ``scrub.WEAKENING_KEYS``),
+    which add up across ``base`` and every layer. Unknown keys and values of
+    the wrong type raise ``UsageError`` naming the source and showing the value.
     """
     from streamtest._replay.faults import by_call
     from streamtest._replay.pacing import Pace
@@ -78,13 +80,16 @@ def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any
         if unknown := set(values) - SETTING_KEYS:
             raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; known: {sorted(SETTING_KEYS)}")
     merged = dict(base)
+    lists = {key: string_list(key, base[key]) for key in LIST_KEYS}
     for _, values in layers:
         merged.update(values)
+        for key in (key for key in LIST_KEYS if key in values):
+            given = string_list(key, values[key])
+            lists[key] = given if key in WEAKENING_KEYS else tuple(dict.fromkeys((*lists[key], *given)))
     if merged["unplayed"] not in UNPLAYED_CHOICES:
         raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
     if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
         raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
-    lists = {key: string_list(key, merged[key]) for key in LIST_KEYS}
     faults = merged.get("faults") or ()
     return Settings(
         cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
