@@ -28,7 +28,7 @@ import pytest
 from streamtest._cassette.scrub import POLICY_KEYS
 from streamtest._exceptions import UsageError
 from streamtest._plugin.notes import note
-from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_path, recorded_cassette
+from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_files
 from streamtest._replay.settings import LIST_KEYS
 
 if TYPE_CHECKING:
@@ -268,10 +268,9 @@ def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> 
 
     item = request.node
     settings = _streamtest_settings
-    path = cassette_path(item, settings.cassette)
     mode = item.config.getoption("streamtest_record") or "none"
     # A pytest-recording cassette may sit beside `path` under its own name: replay it; --record replaces it.
-    source = recorded_cassette(path, item if settings.cassette is None else None)
+    path, source = cassette_files(item, settings.cassette)
     opened = path if mode == "all" else source
     active = open_cassette(
         opened,
