@@ -260,6 +260,19 @@ def test_lint_finds_a_planted_secret_and_a_stray_temp_file(tmp_path: Path) -> No
     assert clean.returncode == 0, clean.stdout
 
 
+def test_lint_names_the_file_a_stray_temp_file_was_for_and_leaves_a_running_writers_alone(tmp_path: Path) -> None:
+    folder = _folder_of_cassettes(tmp_path)
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    stray = folder / "test_app" / f".test_clean.yaml.{dead}.ab_c1234.tmp"  # what atomic_write names it
+    stray.write_text("half a cassette")
+    in_flight = folder / "test_app" / f".test_clean.yaml.{os.getpid()}.zz_91234.tmp"  # this test process is alive
+    in_flight.write_text("being written")
+    result = run("lint", str(folder))
+    assert result.returncode == 1
+    assert f"{stray}: error: stray temporary file (beside test_clean.yaml): a write was interrupted; delete it" in result.stdout.splitlines()
+    assert str(in_flight) not in result.stdout
+
+
 def test_lint_uses_the_environment_and_the_projects_secret_settings(tmp_path: Path) -> None:
     folder = _folder_of_cassettes(tmp_path)
     (folder / "test_app" / "test_env.yaml").write_text(dump([_chat_request("token tok_9f8e7d6c5b4a")], [sse_response(chat_chunks(["ok"]))]))

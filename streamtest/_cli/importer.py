@@ -20,8 +20,6 @@ from streamtest._cli.output import Output
 
 __all__ = ["Outcome", "import_paths", "print_outcomes"]
 
-_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-_GOLDEN_SUFFIX = ".transcript.yaml"
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,7 @@ class Outcome:
 
 def _sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     """``(file, the folder its --out layout is relative to)``: each file named, and each cassette in a folder."""
+    from streamtest._cassette.files import is_cassette_name
     from streamtest._cli.recording import looks_like_a_cassette
 
     for path in paths:
@@ -48,8 +47,7 @@ def _sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
         for child in sorted(path.rglob("*")):
             if (
                 child.is_file()
-                and child.suffix in _SUFFIXES
-                and not child.name.endswith(_GOLDEN_SUFFIX)
+                and is_cassette_name(child)
                 and not any(part.startswith(".") for part in child.relative_to(path).parts)
                 and looks_like_a_cassette(child.read_text(encoding="utf-8", errors="replace"))
             ):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.files import CASSETTE_SUFFIXES, GOLDEN_SUFFIX, PendingFile, write_guarded
 from streamtest._cassette.scrub import ScrubPolicy, scrub_json
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
 from streamtest._plugin.paths import pending_files, resolved_cassette_path
@@ -49,8 +49,6 @@ __all__ = [
 
 GOLDEN_FORMAT_VERSION = 1
 _FORMAT_KEY = "streamtest_transcript"
-_SUFFIX = ".transcript.yaml"
-_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".gz")
 _UNSAFE_RE = re.compile(r'[\s<>:"/\\|?*]+')
 _HEADER = "# streamtest golden transcript: written by `pytest --record`, compared by plain `pytest`.\n"
 
@@ -76,9 +74,9 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
 def _golden_beside(cassette: Path, name: str | None) -> Path:
     """``cassettes/mod/test.yaml`` -> ``cassettes/mod/test.transcript.yaml`` (or ``test.<name>...``)."""
     stem = cassette.name
-    while stem.endswith(_CASSETTE_SUFFIXES):
+    while stem.endswith(CASSETTE_SUFFIXES):
         stem = stem.rsplit(".", 1)[0]
-    return cassette.with_name(stem + (f".{name}" if name else "") + _SUFFIX)
+    return cassette.with_name(stem + (f".{name}" if name else "") + GOLDEN_SUFFIX)
 
 
 @functools.cache

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from streamtest._cassette.files import is_cassette_name
 from streamtest._plugin.notes import NOTE_PROPERTY, NOTE_SEP
-from streamtest._plugin.paths import FOREIGN_SUFFIXES, cassette_files
+from streamtest._plugin.paths import cassette_files
 
 __all__: list[str] = []
 
-_CASSETTE_SUFFIXES = (".yaml", ".yml", *FOREIGN_SUFFIXES)
-_GOLDEN_SUFFIX = ".transcript.yaml"
 
 
 @dataclass
@@ -123,7 +122,7 @@ class _Report:
             for folder in {Path(path).parent for path in used}
             if folder.is_dir()
             for path in folder.iterdir()
-            if path.suffix in _CASSETTE_SUFFIXES and not path.name.endswith(_GOLDEN_SUFFIX) and not path.name.startswith(".")
+            if is_cassette_name(path)
         }
         log.unused = [(path, "no collected test uses this cassette") for path in sorted(on_disk - used)]
         for path, size in sorted(log.sizes.items()):
