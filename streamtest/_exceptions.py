@@ -5,7 +5,7 @@
     StreamtestError
     ├── UsageError                  bad option, marker argument or ini value
     ├── CassetteError               a cassette file cannot be used (has .path)
-    │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
+    │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded (or a folder)
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
     │   ├── CassetteExpiredError    older than streamtest_max_age (with streamtest_on_expiry = fail)
@@ -29,6 +29,7 @@ and keeps our message on top of the traceback.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 __all__ = [
@@ -70,16 +71,28 @@ class CassetteError(StreamtestError):
 
 
 class CassetteNotFoundError(CassetteError):
-    """Replay needed a cassette that does not exist."""
+    """Replay needed a cassette that does not exist, or the path is a folder.
 
-    def __init__(self, path: str | Path, *, test_id: str | None = None) -> None:
-        target = f" {test_id}" if test_id else ""
-        super().__init__(
-            path,
-            "no cassette recorded for this test. Record it with "
-            f"`{RECORD_HINT}=missing{target}` (add `--llm-server=local` to record "
-            "against the embedded llama.cpp server without an API key).",
-        )
+    ``test_id``: the pytest node id of the test whose cassette it is, so the
+    message names the one test to record; without it (``use_cassette`` outside
+    the plugin) it says how to record with ``use_cassette``.
+    """
+
+    def __init__(self, path: str | Path, *, test_id: str | None = None, folder: bool = False) -> None:
+        self.test_id = test_id
+        if folder:
+            message = "a folder, not a cassette file: give the path of the cassette's file (name.yaml)."
+        elif test_id is not None:
+            message = (
+                f"no cassette recorded for this test. Record it with `{RECORD_HINT}=missing {shlex.quote(test_id)}` "
+                "(add `--llm-server=local` to record against the embedded llama.cpp server without an API key)."
+            )
+        else:
+            message = (
+                'no cassette recorded at this path. Record it by running the code once under `use_cassette(path, '
+                'record="missing")` (or "all" to record again).'
+            )
+        super().__init__(path, message)
 
 
 class CassetteCorruptError(CassetteError):

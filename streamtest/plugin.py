@@ -282,6 +282,7 @@ def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> 
         pace=settings.replay_pace,
         faults=settings.faults,
         replaces=source if source != path else None,
+        test_id=item.nodeid,
     )
     if not active.recording:
         note(item, "replayed", opened, file_dialect(opened) or "")

@@ -67,7 +67,9 @@ def test_missing_cassette_says_how_to_record(pytester: pytest.Pytester, edge: Ed
     _app(pytester)
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*CassetteNotFoundError*cassettes/test_app/test_joke.yaml: no cassette recorded*pytest --record=missing*"])
+    result.stdout.fnmatch_lines(
+        ["*CassetteNotFoundError*cassettes/test_app/test_joke.yaml: no cassette recorded for this test. Record it with `pytest --record=missing test_app.py::test_joke`*"]
+    )
     assert edge.connections == []
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamtest._cassette.scrub import Leak, ScrubPolicy, locate_leaks
-from streamtest._exceptions import SecretLeakError
+from streamtest._exceptions import CassetteNotFoundError, SecretLeakError
 
 __all__ = [
     "CASSETTE_SUFFIXES",
@@ -33,6 +33,7 @@ __all__ = [
     "TEMP_SUFFIX",
     "PendingFile",
     "atomic_write",
+    "cassette_file",
     "is_cassette_name",
     "remove_stale_temps",
     "temp_target",
@@ -127,6 +128,14 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+def cassette_file(path: str | os.PathLike[str], *, test_id: str | None = None) -> Path:
+    """``path`` when it is a file to read a cassette from; ``CassetteNotFoundError`` when it is missing or a folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise CassetteNotFoundError(path, test_id=test_id, folder=path.is_dir())
+    return path
 
 
 def is_cassette_name(path: Path) -> bool:

@@ -125,6 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # `streamtest show x.yaml | head`
         return 0
+    except OSError as exc:  # a missing file, a folder, no permission: one line, no traceback
+        Output(sys.stderr).line(f"streamtest {args.command}: {_os_problem(exc)}", "bold red")
+        return 2
+
+
+def _os_problem(exc: OSError) -> str:
+    import errno
+
+    reason = {errno.ENOENT: "no such file", errno.EISDIR: "a folder, not a cassette file"}.get(exc.errno or 0, exc.strerror)
+    return f"{exc.filename}: {reason}" if exc.filename is not None else str(exc)
 
 
 def _run(args: argparse.Namespace, out: Any) -> int:

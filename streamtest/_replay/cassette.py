@@ -32,7 +32,7 @@ from vcr.matchers import requests_match
 from vcr.patch import CassettePatcherBuilder
 from vcr.request import Request
 
-from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.files import PendingFile, cassette_file, write_guarded
 from streamtest._cassette.format import body_bytes, dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
@@ -428,6 +428,7 @@ def open_cassette(
     pace: str | float | Pace | None = None,
     faults: Fault | Iterable[Fault] = (),
     replaces: Path | None = None,
+    test_id: str | None = None,
 ) -> Cassette:
     """Load (replay, verify) or create (record) the cassette at ``path``, not yet started.
 
@@ -435,17 +436,18 @@ def open_cassette(
     really go. With ``faults`` the cassette always replays: faults are injected
     into a recording, so whatever ``record`` says, nothing is recorded or sent.
     ``replaces``: another tool's recording of the same test, removed once the new one is written.
+    ``test_id``: the pytest node id, named by ``CassetteNotFoundError`` when there is no cassette to replay.
     """
     mode = RecordMode.parse(record)
     planned = by_call(faults)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
+    if path.is_dir():
+        raise CassetteNotFoundError(path, folder=True)
     recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists()))
     if recording:
         return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream, replaces=replaces)
-    if not path.exists():
-        raise CassetteNotFoundError(path)
-    requests, responses = load_path(path)
+    requests, responses = load_path(cassette_file(path, test_id=test_id))
     verifying = mode is RecordMode.VERIFY and not planned
     return Cassette(
         path,
