@@ -43,3 +43,17 @@ def test_scalars_take_the_closest_value() -> None:
 def test_unknown_keys_name_their_source() -> None:
     with pytest.raises(UsageError, match=r"streamtest marker: unknown key\(s\) \['casette'\]"):
         merged(marker={"casette": "x"})
+
+
+@pytest.mark.parametrize("value", ["false", "no", 0, None])
+def test_block_network_takes_a_bool_only(value: object) -> None:
+    """``block_network="false"`` used to keep the guard on (a non-empty string is true)."""
+    with pytest.raises(UsageError, match=rf"block_network={value!r}: expected True or False"):
+        merged(marker={"block_network": value})
+    assert merged(marker={"block_network": False}).block_network is False
+
+
+def test_faults_given_as_a_string_say_so() -> None:
+    """``faults="cut"`` used to report ``'c' is not a fault``."""
+    with pytest.raises(UsageError, match=r"faults='cut': expected a fault or a list of faults"):
+        merged(marker={"faults": "cut"})

@@ -88,13 +88,15 @@ def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any
             lists[key] = given if key in WEAKENING_KEYS else tuple(dict.fromkeys((*lists[key], *given)))
     if merged["unplayed"] not in UNPLAYED_CHOICES:
         raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
+    if not isinstance(merged["block_network"], bool):
+        raise UsageError(f"block_network={merged['block_network']!r}: expected True or False")
     if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
         raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
     faults = merged.get("faults") or ()
     return Settings(
         cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
         unplayed=merged["unplayed"],
-        block_network=bool(merged["block_network"]),
+        block_network=merged["block_network"],
         replay_pace=Pace.parse(merged["replay_pace"]),
         faults=tuple(by_call(faults).values()),
         **lists,
