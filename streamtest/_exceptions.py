@@ -9,7 +9,7 @@
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
     │   ├── CassetteExpiredError    older than streamtest_max_age (with streamtest_on_expiry = fail)
-    │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
+    │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or of an unknown version
     ├── ReplayMismatchError         a request has no recorded match
     ├── UnplayedInteractionsError   the test made fewer calls than were recorded (or met fewer faults)
     ├── StreamDriftError            --record=verify: the live stream's shape differs from the cassette's
@@ -122,7 +122,11 @@ class CassetteExpiredWarning(UserWarning):
 
 
 class GoldenTranscriptError(CassetteError):
-    """A golden transcript file is missing, unreadable or differs (has ``.path``)."""
+    """A golden transcript file is missing, unreadable or of an unknown format version (has ``.path``).
+
+    A transcript that differs from its golden file fails with
+    ``StreamAssertionError``, like any other stream assertion, with the diff.
+    """
 
 
 class StreamShapeError(StreamtestError):

@@ -14,9 +14,16 @@ Six families, each also a ``Transcript`` method:
 - trajectories: :func:`assert_trajectory`, agentevals' strict / unordered /
   subset / superset modes with per-tool argument matching.
 
-Every assertion takes keyword filters ``tag=``, ``node=``, ``mode=`` (the same as
-``transcript.tagged(tag).from_node(node).mode(mode)``) and fails on an empty
-view: an assertion that checks nothing would hide the bug it exists for.
+The token, text, metadata, routing and conservation assertions
+(:func:`assert_tokens`, :func:`assert_tokens_in_order`, :func:`assert_text`,
+:func:`assert_text_matches_state`, :func:`assert_metadata`, :func:`assert_from_nodes`,
+:func:`assert_tags_exclusive`, :func:`assert_conserves`) take keyword filters
+``tag=``, ``node=``, ``mode=`` (the same as
+``transcript.tagged(tag).from_node(node).mode(mode)``); :func:`assert_tool_calls`
+and :func:`assert_trajectory` take ``tag=`` and ``node=`` (the trajectory's
+``mode=`` is how calls are matched). :func:`interleaves` and
+:func:`assert_not_interleaved` compare two tags over the whole transcript. Each
+fails on an empty view: an assertion that checks nothing would hide the bug it exists for.
 
 A failure raises :class:`StreamAssertionError` whose message puts the expected and
 actual token streams one above the other, ``|`` after each token like the
