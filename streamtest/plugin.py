@@ -275,12 +275,9 @@ def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> 
     active = open_cassette(
         opened,
         record=mode,
-        policy=item.stash[SCRUB_POLICY],
+        settings=settings,
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
-        block_network=settings.block_network,
         upstream=_local_server_url(item.config),
-        pace=settings.replay_pace,
-        faults=settings.faults,
         replaces=source if source != path else None,
         test_id=item.nodeid,
     )

@@ -195,7 +195,7 @@ def test_a_fault_that_never_fires_fails_the_test_or_warns() -> None:
     with pytest.raises(UnplayedInteractionsError, match=r"1 injected fault\(s\) never fired \(cut\(after=3, call=2\)\).*made 1 LLM call"):
         with use_cassette(FIXTURE, faults=cut(after=3, call=2)):
             outcome(lambda: client().chat.completions.create(**interaction.request_json))
-    with pytest.warns(UserWarning, match="never fired"), use_cassette(FIXTURE, faults=cut(after=3, call=2), fail_on_unplayed=False):
+    with pytest.warns(UserWarning, match="never fired"), use_cassette(FIXTURE, faults=cut(after=3, call=2), unplayed="warn"):
         outcome(lambda: client().chat.completions.create(**interaction.request_json))
 
 

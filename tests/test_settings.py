@@ -57,3 +57,42 @@ def test_faults_given_as_a_string_say_so() -> None:
     """``faults="cut"`` used to report ``'c' is not a fault``."""
     with pytest.raises(UsageError, match=r"faults='cut': expected a fault or a list of faults"):
         merged(marker={"faults": "cut"})
+
+
+# ---------------------------------------------------------------------- use_cassette: the marker's keywords, the same merge
+
+
+def test_use_cassette_takes_the_markers_keywords_with_the_same_defaults() -> None:
+    import inspect
+
+    from streamtest import use_cassette
+    from streamtest._replay.settings import SETTING_KEYS
+
+    parameters = inspect.signature(use_cassette).parameters
+    keywords = {name: p.default for name, p in parameters.items() if name not in ("path", "record")}
+    assert set(keywords) == SETTING_KEYS - {"cassette"}  # the file is the path
+    assert keywords == {key: DEFAULTS[key] for key in keywords}
+
+
+def test_use_cassette_checks_its_keywords_as_the_marker_does(tmp_path: Any) -> None:
+    from streamtest import use_cassette
+
+    with pytest.raises(UsageError, match=r"unplayed='sometimes': expected 'fail' or 'warn'"), use_cassette(tmp_path / "x.yaml", unplayed="sometimes"):
+        pass
+    with pytest.raises(UsageError, match=r"scrub_fields='pin': expected a list of strings"), use_cassette(tmp_path / "x.yaml", scrub_fields="pin"):
+        pass
+
+
+def test_use_cassette_records_with_its_scrub_lists(tmp_path: Any) -> None:
+    import openai
+
+    from streamtest import use_cassette
+    from tests.edge_server import Route, chat_chunks, edge_server
+
+    path = tmp_path / "c.yaml"
+    with edge_server({"/v1/chat/completions": Route(chunks=chat_chunks(["Hi"]))}) as server:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="sk-test-0123456789abcdef", max_retries=0)
+        with use_cassette(path, record="all", scrub_fields=["tenant_pin"]):
+            list(client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True, extra_body={"tenant_pin": "pin-4321"}))
+    text = path.read_text()
+    assert "tenant_pin: <scrubbed>" in text and "pin-4321" not in text

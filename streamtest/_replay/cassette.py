@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,6 +53,7 @@ from streamtest._replay.faults import Fault, by_call
 from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
 from streamtest._replay.pacing import Pace
+from streamtest._replay.settings import DEFAULTS, Settings, merge_settings
 from streamtest._replay.transport import transport_patches
 from streamtest._replay.verify import describe_drift
 from streamtest._wire.sse import split_events
@@ -418,28 +420,29 @@ class Cassette:
 
 
 def open_cassette(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     record: str | RecordMode = RecordMode.NONE,
-    policy: ScrubPolicy | None = None,
+    settings: Settings | None = None,
     rerecord_hint: str | None = None,
-    block_network: bool = True,
     upstream: str | None = None,
-    pace: str | float | Pace | None = None,
-    faults: Fault | Iterable[Fault] = (),
     replaces: Path | None = None,
     test_id: str | None = None,
 ) -> Cassette:
     """Load (replay, verify) or create (record) the cassette at ``path``, not yet started.
 
-    ``upstream``: while recording or verifying, where requests for api.openai.com
-    really go. With ``faults`` the cassette always replays: faults are injected
-    into a recording, so whatever ``record`` says, nothing is recorded or sent.
-    ``replaces``: another tool's recording of the same test, removed once the new one is written.
-    ``test_id``: the pytest node id, named by ``CassetteNotFoundError`` when there is no cassette to replay.
+    ``settings``: what the plugin or :func:`use_cassette` merged (the defaults
+    when ``None``). ``upstream``: while recording or verifying, where requests
+    for api.openai.com really go. With faults the cassette always replays:
+    faults are injected into a recording, so whatever ``record`` says, nothing
+    is recorded or sent. ``replaces``: another tool's recording of the same
+    test, removed once the new one is written. ``test_id``: the pytest node
+    id, named by ``CassetteNotFoundError`` when there is no cassette to replay.
     """
     mode = RecordMode.parse(record)
-    planned = by_call(faults)
+    settings = settings or merge_settings(DEFAULTS)
+    policy = settings.scrub_policy()
+    planned = by_call(settings.faults)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
     if path.is_dir():
@@ -456,9 +459,9 @@ def open_cassette(
         requests=requests,
         responses=responses,
         rerecord_hint=hint,
-        block_network=block_network,
+        block_network=settings.block_network,
         upstream=upstream if verifying else None,
-        pace=pace,
+        pace=settings.replay_pace,
         faults=planned.values(),
         verifying=verifying,
     )
@@ -466,30 +469,50 @@ def open_cassette(
 
 @contextlib.contextmanager
 def use_cassette(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     record: str | RecordMode = RecordMode.NONE,
-    policy: ScrubPolicy | None = None,
-    fail_on_unplayed: bool = True,
+    unplayed: str = "fail",
     block_network: bool = True,
-    upstream: str | None = None,
-    pace: str | float | Pace | None = None,
+    replay_pace: str | float | Pace = "fast",
     faults: Fault | Iterable[Fault] = (),
+    drop_request_headers: Iterable[str] = (),
+    drop_query_params: Iterable[str] = (),
+    scrub_fields: Iterable[str] = (),
+    keep_response_headers: Iterable[str] = (),
+    secret_env: Iterable[str] = (),
+    public_env: Iterable[str] = (),
+    secret_patterns: Iterable[str] = (),
 ) -> Iterator[Cassette]:
     """Replay (or record, or verify) the cassette at ``path`` around a block of code, outside pytest too.
 
-    On a clean exit a recording is written atomically and a replay is checked
-    for interactions never played (with ``faults``: for faults never met);
-    when the block raises, nothing is written or checked. ``pace``: ``"fast"``
-    (default), ``"recorded"`` or a speed factor. ``faults``: see
-    :mod:`streamtest.faults`.
+    The keywords are the ``@pytest.mark.streamtest`` marker's (merged by the
+    same code, so they mean and check the same): ``unplayed`` (``"fail"`` or
+    ``"warn"`` when recorded interactions were never replayed), ``block_network``,
+    ``replay_pace`` (``"fast"``, ``"recorded"`` or a speed factor), ``faults``
+    (see :mod:`streamtest.faults`) and the scrub and leak lists (added to the
+    defaults). On a clean exit a recording is written atomically and a replay
+    is checked for interactions never played (with ``faults``: for faults never
+    met); when the block raises, nothing is written or checked.
     """
-    cassette = open_cassette(
-        path, record=record, policy=policy, block_network=block_network, upstream=upstream, pace=pace, faults=faults
-    )
+    given = {
+        "unplayed": unplayed,
+        "block_network": block_network,
+        "replay_pace": replay_pace,
+        "faults": faults,
+        "drop_request_headers": drop_request_headers,
+        "drop_query_params": drop_query_params,
+        "scrub_fields": scrub_fields,
+        "keep_response_headers": keep_response_headers,
+        "secret_env": secret_env,
+        "public_env": public_env,
+        "secret_patterns": secret_patterns,
+    }
+    settings = merge_settings(DEFAULTS, ("use_cassette", given))
+    cassette = open_cassette(path, record=record, settings=settings)
     with cassette:
         yield cassette
-    cassette.finish(fail_on_unplayed=fail_on_unplayed)
+    cassette.finish(fail_on_unplayed=settings.unplayed == "fail")
 
 
 def _request_text(request: Request) -> str:
