@@ -44,7 +44,10 @@ from __future__ import annotations
 
 from streamtest.assertions._conservation import InteractionLike, assert_conserves
 from streamtest.assertions._metadata import assert_metadata, checkpoint_ns_of
-from streamtest.assertions._records import assertrepr_lines, transcript_diff_lines
+from streamtest.assertions._records import (
+    assertrepr_lines,  # noqa: F401 - for the pytest_assertrepr_compare hook (_plugin.golden); not public
+    transcript_diff_lines,
+)
 from streamtest.assertions._render import StreamAssertionError, token_diff_lines
 from streamtest.assertions._routing import assert_from_nodes, assert_not_interleaved, assert_tags_exclusive, interleaves
 from streamtest.assertions._tokens import assert_text, assert_text_matches_state, assert_tokens, assert_tokens_in_order
@@ -68,7 +71,6 @@ __all__ = [
     "assert_tokens_in_order",
     "assert_tool_calls",
     "assert_trajectory",
-    "assertrepr_lines",
     "checkpoint_ns_of",
     "interleaves",
     "token_diff_lines",
