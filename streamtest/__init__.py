@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from streamtest._replay.cassette import Cassette, RecordMode, play, use_cassette
     from streamtest._transcript.capture import StreamEvent, Tokens, Transcript, acapture, capture
     from streamtest._transcript.trajectory import InterruptStep, ModelStep, ToolStep, Trajectory, trajectory_of
+    from streamtest._wire.base import ToolCall, Usage
     from streamtest.assertions import StreamAssertionError, checkpoint_ns_of
 
 _LAZY = {
@@ -50,6 +51,8 @@ _LAZY = {
     "StreamAssertionError": "streamtest.assertions",
     "checkpoint_ns_of": "streamtest.assertions",
     "Interaction": "streamtest._cassette.interaction",
+    "ToolCall": "streamtest._wire.base",
+    "Usage": "streamtest._wire.base",
     "Cassette": "streamtest._replay.cassette",
     "RecordMode": "streamtest._replay.cassette",
     "play": "streamtest._replay.cassette",
@@ -79,10 +82,12 @@ __all__ = [
     "StreamShapeError",
     "StreamtestError",
     "Tokens",
+    "ToolCall",
     "ToolStep",
     "Trajectory",
     "Transcript",
     "UnplayedInteractionsError",
+    "Usage",
     "UsageError",
     "acapture",
     "capture",
