@@ -493,6 +493,38 @@ def test_colour_only_through_rich_and_only_when_asked(monkeypatch: pytest.Monkey
     assert fallback.getvalue() == "Why\n"
 
 
+# Libraries of the user's app that streamtest patches only when they are installed (botocore's stub).
+APP_LIBRARIES = {"botocore", "urllib3"}
+
+
+def test_every_library_streamtest_imports_is_declared() -> None:
+    """A module streamtest imports comes from a distribution pyproject.toml names (core or an extra), not by luck."""
+    import ast
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    declared = {canonicalize_name(Requirement(r).name) for r in requirements}
+    imported: dict[str, str] = {}
+    for path in sorted((ROOT / "streamtest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                imported.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    distributions = packages_distributions()
+    undeclared = {
+        top: where
+        for top, where in imported.items()
+        if top not in sys.stdlib_module_names and top != "streamtest" and top not in APP_LIBRARIES
+        and not {canonicalize_name(d) for d in distributions.get(top, [top])} & declared
+    }
+    assert undeclared == {}
+
+
 def test_packaging_declares_the_command_and_the_typed_marker() -> None:
     """What `pip install streamtest` ships (checked for real in a fresh venv: see CONTRIBUTING.md)."""
     import tomllib
