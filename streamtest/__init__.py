@@ -26,6 +26,7 @@ from streamtest._exceptions import (
     StreamShapeError,
     StreamtestError,
     UnplayedInteractionsError,
+    UnplayedInteractionsWarning,
     UsageError,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "Trajectory",
     "Transcript",
     "UnplayedInteractionsError",
+    "UnplayedInteractionsWarning",
     "Usage",
     "UsageError",
     "acapture",

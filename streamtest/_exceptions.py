@@ -19,7 +19,8 @@
     └── LocalServerError            the embedded llama.cpp server cannot start
 
     UserWarning
-    └── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
+    ├── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
+    └── UnplayedInteractionsWarning fewer calls than recorded (or faults never met), with unplayed = warn
 
 None of them derives from an ``httpx``/``openai`` exception on purpose: the
 openai SDK retries (with back-off sleeps) on ``httpx2.RequestError`` and wraps
@@ -48,6 +49,7 @@ __all__ = [
     "StreamShapeError",
     "StreamtestError",
     "UnplayedInteractionsError",
+    "UnplayedInteractionsWarning",
     "UsageError",
 ]
 
@@ -139,6 +141,10 @@ class ReplayMismatchError(StreamtestError):
 
 class UnplayedInteractionsError(StreamtestError):
     """The test ended with recorded interactions that were never replayed, or injected faults never met."""
+
+
+class UnplayedInteractionsWarning(UserWarning):
+    """``UnplayedInteractionsError``'s message as a warning, with ``unplayed="warn"``; it points at the test."""
 
 
 class StreamDriftError(StreamtestError):

@@ -316,7 +316,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if active is not None:
         if not active.recording and not active.faults and active.unplayed:
             note(item, "unplayed", str(active.path), "#" + ", #".join(map(str, active.unplayed)))
-        active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail", also_write=pending)
+        _, line, _ = item.location  # the warning points at the test (0-based line of its def)
+        active.finish(
+            fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail",
+            also_write=pending,
+            warn_at=(str(item.path), (line or 0) + 1),
+        )
         if active.recording and active.path is not None:
             note(item, "written", active.path, str(active.replaces or ""))
     elif pending:

@@ -26,7 +26,7 @@ from streamtest.faults import stall
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "resilient.yaml"
 # Each test here replays one of the fixture's two interactions.
-pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:streamtest.UnplayedInteractionsWarning")
 
 
 # ---------------------------------------------------------------------- the schedule, on a fake clock

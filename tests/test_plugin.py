@@ -159,7 +159,7 @@ def test_calls(request):
     pytester.makeini("[pytest]\nstreamtest_unplayed = warn\n")
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*UserWarning: 1 of 2 recorded interaction(s)*never replayed*"])
+    result.stdout.fnmatch_lines(["*/test_app.py:11: UnplayedInteractionsWarning: 1 of 2 recorded interaction(s)*never replayed*"])
 
 
 def test_unmarked_tests_are_untouched(pytester: pytest.Pytester, edge: EdgeServer) -> None:

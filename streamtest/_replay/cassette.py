@@ -20,6 +20,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +46,7 @@ from streamtest._exceptions import (
     StreamDriftError,
     StreamtestError,
     UnplayedInteractionsError,
+    UnplayedInteractionsWarning,
     UsageError,
 )
 from streamtest._replay.aws import botocore_installed, botocore_patches
@@ -211,7 +213,9 @@ class Cassette:
         if stack is not None:
             stack.close()
 
-    def finish(self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = ()) -> None:
+    def finish(
+        self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = (), warn_at: tuple[str, int] | None = None
+    ) -> None:
         """End of a successful test: write what was recorded, or check all was replayed.
 
         A mismatch is raised again here even if the code under test caught it
@@ -219,7 +223,9 @@ class Cassette:
         vcrpy's ``CannotOverwriteExistingCassetteException``): the test must
         not pass on a request the cassette could not answer. ``also_write``
         (the test's golden transcripts) is written with the cassette, through
-        the same leak guard: all files or none.
+        the same leak guard: all files or none. ``warn_at``: the ``(file, line)``
+        an :class:`UnplayedInteractionsWarning` points at (the plugin passes the
+        test's, which has returned by then); else the caller outside streamtest.
         """
         if self._errors:
             raise self._errors[0]
@@ -229,7 +235,7 @@ class Cassette:
         if self.verifying and (drift := describe_drift(self._drift_pairs(), cassette=str(self.path), rerecord=self._rerecord_hint)):
             raise StreamDriftError(drift)
         if self._faults:
-            self._check_fired(fail_on_unplayed)
+            self._check_fired(fail_on_unplayed, warn_at)
         elif unplayed := self.unplayed:
             message = (
                 f"{len(unplayed)} of {len(self)} recorded interaction(s) in {self.path} were never replayed "
@@ -238,9 +244,7 @@ class Cassette:
             )
             if fail_on_unplayed:
                 raise UnplayedInteractionsError(message)
-            import warnings
-
-            warnings.warn(message, stacklevel=2)
+            _warn_unplayed(message, warn_at)
         if also_write:
             write_guarded(also_write, self.policy)
 
@@ -315,7 +319,7 @@ class Cassette:
         """The injected faults that fired, in call order."""
         return list(self._fired)
 
-    def _check_fired(self, fail: bool) -> None:
+    def _check_fired(self, fail: bool, warn_at: tuple[str, int] | None) -> None:
         """With faults, interactions may legitimately go unplayed; a fault that never fired may not."""
         unfired = [fault for call, fault in sorted(self._faults.items()) if fault not in self._fired]
         if not unfired:
@@ -326,9 +330,7 @@ class Cassette:
         )
         if fail:
             raise UnplayedInteractionsError(message)
-        import warnings
-
-        warnings.warn(message, stacklevel=3)
+        _warn_unplayed(message, warn_at)
 
     def _drift_pairs(self) -> list[tuple[int, Interaction, Interaction]]:
         with self._lock:
@@ -513,6 +515,19 @@ def use_cassette(
     with cassette:
         yield cassette
     cassette.finish(fail_on_unplayed=settings.unplayed == "fail")
+
+
+def _warn_unplayed(message: str, at: tuple[str, int] | None) -> None:
+    """An :class:`UnplayedInteractionsWarning` at ``at``, or at the first caller outside streamtest and contextlib."""
+    import warnings
+
+    if at is not None:
+        warnings.warn_explicit(message, UnplayedInteractionsWarning, *at)
+        return
+    frame, level = sys._getframe(1), 1  # level 1: the function calling warnings.warn, this one's caller
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("streamtest.", "contextlib")):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UnplayedInteractionsWarning, stacklevel=level + 1)
 
 
 def _request_text(request: Request) -> str:
