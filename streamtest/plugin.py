@@ -192,11 +192,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     paced = "" if pace == "fast" else f", at pace {pace}"
     if mode is None:
         return f"streamtest: replaying cassettes offline{paced} (record with --record)"
+    server = _local_server_url(config)
     if mode == "verify":
-        server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
         target = f"the local llama.cpp server at {server}" if server else "the live provider"
         return f"streamtest: replaying cassettes{paced}, and verifying their stream shapes against {target}"
-    server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
     return f"streamtest: recording ({mode})" + (f" against the local llama.cpp server at {server}" if server else "")
 
 
