@@ -169,6 +169,17 @@ def test_unmarked_tests_are_untouched(pytester: pytest.Pytester, edge: EdgeServe
     assert not (pytester.path / "cassettes").exists()
 
 
+def test_pytester_projects_set_the_asyncio_loop_scope(pytester: pytest.Pytester) -> None:
+    """tests/conftest.py's pytester sets it, so pytest-asyncio's deprecation warning does not bury real ones."""
+    import warnings
+
+    pytester.makepyfile("def test_x(): pass")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pytester.runpytest().assert_outcomes(passed=1)
+    assert [str(w.message) for w in caught if "asyncio_default_fixture_loop_scope" in str(w.message)] == []
+
+
 def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(): pass")
     result = pytester.runpytest("-p", "no:streamtest", "--record")
