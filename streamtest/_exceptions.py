@@ -154,8 +154,13 @@ class StreamDriftError(StreamtestError):
 class SecretLeakError(StreamtestError):
     """The serialized cassette holds something that looks like a credential.
 
-    The message names the variable or pattern, never the value.
+    The message names the variable or pattern, never the value; so does
+    ``found`` (``"an OpenAI-style key (sk-...)"``, ``"the value of $TOKEN"``...).
     """
+
+    def __init__(self, message: str, *, found: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.found = found
 
 
 class NetworkBlockedError(StreamtestError):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from vcr.request import Request
@@ -470,6 +471,28 @@ def test_the_command_reads_the_file_pytest_would_and_no_other(tmp_path: Path) ->
     assert find_pytest_config([cassettes]).path == project / "pytest.ini"
     assert find_pytest_config([cassettes]).policy_settings() == {}
     assert find_pytest_config([tmp_path]).path == tmp_path / "pytest.ini"
+
+
+def test_import_and_lint_fix_write_through_the_one_guarded_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``files.write_guarded`` is the one write path (leak guard, then atomic): the command uses it too."""
+    import streamtest._cassette.files as files
+
+    written: list[Path] = []
+    real = files.write_guarded
+
+    def spy(pending: Any, *args: Any, **kwargs: Any) -> None:
+        written.extend(f.path for f in pending)
+        real(pending, *args, **kwargs)
+
+    monkeypatch.setattr(files, "write_guarded", spy)
+    source = tmp_path / "test_a.json"
+    source.write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi"]))], serializer="json"))
+    assert main(["import", str(source)]) == 0
+    assert written == [tmp_path / "test_a.yaml"]
+    edited = tmp_path / "test_b.yaml"
+    edited.write_text(FANOUT.read_text().replace('"content":"', '"content": "', 1))
+    assert main(["lint", "--fix", str(edited)]) == 0
+    assert written[1:] == [edited] and edited.read_text() == FANOUT.read_text()
 
 
 # --------------------------------------------------------------------------- output and packaging

@@ -1,6 +1,7 @@
 """Every file streamtest writes: checked by the leak guard all together, then written atomically.
 
-A test's files (its cassette, its golden transcripts) are written by one call,
+A test's files (its cassette, its golden transcripts; ``streamtest import`` and
+``lint --fix`` output too) are written by one call,
 :func:`write_guarded`, at the end of a passing test: every text is checked
 first, and when one holds a credential none is written, so a refused test
 leaves nothing behind. Each file is written through a temporary file in the
@@ -34,6 +35,7 @@ __all__ = [
     "PendingFile",
     "atomic_write",
     "cassette_file",
+    "check_guarded",
     "is_cassette_name",
     "remove_stale_temps",
     "temp_target",
@@ -68,11 +70,18 @@ class PendingFile:
 def write_guarded(files: Sequence[PendingFile], policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> None:
     """Write every file, or none: ``SecretLeakError`` when any would hold a credential."""
     __tracebackhide__ = True  # pytest: the message says it all; the arguments are the test's files
-    refused = [(f, leaks) for f in files if (leaks := locate_leaks(f.parts, policy, environ, whole=f.text))]
-    if refused:
-        raise SecretLeakError(_refusal(refused, len(files)))
+    check_guarded(files, policy, environ)
     for f in files:
         atomic_write(f.path, f.text)
+
+
+def check_guarded(files: Sequence[PendingFile], policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> None:
+    """What :func:`write_guarded` checks before writing (a dry run asks it alone): ``SecretLeakError`` on a credential."""
+    __tracebackhide__ = True
+    refused = [(f, leaks) for f in files if (leaks := locate_leaks(f.parts, policy, environ, whole=f.text))]
+    if refused:
+        found = tuple(dict.fromkeys(leak.what for _, leaks in refused for leak in leaks))
+        raise SecretLeakError(_refusal(refused, len(files)), found=found)
 
 
 _ADVICE = {

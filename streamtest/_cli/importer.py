@@ -67,12 +67,12 @@ def import_paths(
 
 
 def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, force: bool, in_place: bool) -> Outcome:
-    from streamtest._cassette.files import atomic_write
+    from streamtest._cassette import files
     from streamtest._cassette.foreign import DIALECTS, file_dialect, read_foreign
     from streamtest._cassette.format import dump
-    from streamtest._cassette.scrub import find_leaks, scrub_request, scrub_response
+    from streamtest._cassette.scrub import scrub_request, scrub_response
     from streamtest._cassette.stamp import format_stamp, recorded_at_of
-    from streamtest._exceptions import CassetteError
+    from streamtest._exceptions import CassetteError, SecretLeakError
 
     if not source.is_file():
         return Outcome(source, "failed", "no such file")
@@ -92,10 +92,12 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
     requests = [scrub_request(request, policy) for request in foreign.requests]
     responses = [scrub_response(response, policy) for response in foreign.responses]
     stamp = recorded_at_of(text)
-    converted = dump(requests, responses, recorded_at=format_stamp(stamp) if stamp else None)
-    if leaks := find_leaks(converted, policy):
+    pending = files.PendingFile(target, dump(requests, responses, recorded_at=format_stamp(stamp) if stamp else None))
+    try:  # the one write path: the leak guard, then an atomic write (a dry run only asks the guard)
+        (files.check_guarded if dry_run else files.write_guarded)([pending], policy)
+    except SecretLeakError as refused:
         return Outcome(
-            source, "failed", f"refused: the converted cassette would hold {', '.join(leaks)} (in a body or URL "
+            source, "failed", f"refused: the converted cassette would hold {', '.join(refused.found)} (in a body or URL "
             "the scrubber keeps); nothing was written", target
         )
     events = sum(len(response.get("chunks") or ()) for response in responses)
@@ -108,7 +110,6 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
     detail = f"{DIALECTS[foreign.dialect]}: " + "; ".join(notes)
     if dry_run:
         return Outcome(source, "would convert", detail, target)
-    atomic_write(target, converted)
     if in_place and target != source:
         source.unlink()
     return Outcome(source, "converted", detail, target)
