@@ -251,7 +251,7 @@ def test_fewer_calls_than_recorded_fails_on_finish(tmp_path: Path) -> None:
         with use_cassette(path, record="all"):
             for _ in range(2):
                 _tokens(_client(server.url).chat.completions.create(model="m", messages=PROMPT, stream=True))
-    with pytest.raises(UnplayedInteractionsError, match=r"1 of 2 recorded interaction\(s\).*#2.*fewer LLM calls"):
+    with pytest.raises(UnplayedInteractionsError, match=r"1 of 2 recorded interaction\(s\).*#2.*fewer LLM calls.*re-record with `use_cassette\(path, record=\"all\"\)`"):
         with use_cassette(path):
             _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True))
     with pytest.warns(UnplayedInteractionsWarning, match="never replayed") as warned, use_cassette(path, unplayed="warn"):

@@ -511,7 +511,8 @@ def use_cassette(
         "secret_patterns": secret_patterns,
     }
     settings = merge_settings(DEFAULTS, ("use_cassette", given))
-    cassette = open_cassette(path, record=record, settings=settings)
+    # `pytest --record` re-records marked tests' cassettes, never this one.
+    cassette = open_cassette(path, record=record, settings=settings, rerecord_hint='use_cassette(path, record="all")')
     with cassette:
         yield cassette
     cassette.finish(fail_on_unplayed=settings.unplayed == "fail")
