@@ -8,8 +8,9 @@ asserts on time: the table is read by people (see CONTRIBUTING.md).
 Layout: ``__main__`` (CLI, table), ``_context`` (what every row gets),
 ``_timing`` (interleaving, medians), ``_table`` (rendering), ``_streams``
 (the recorded source stream, the cassettes built from it, the in-memory HTTP
-floor), ``_apps`` (the seed's graphs and their in-memory floors),
-``_loopback`` (a paced SSE server), ``_profile`` (pyinstrument time by
-package), one module per kind of row: ``_replay`` (1, 2), ``_suites`` (3, 7),
-``_scale`` (4), ``_ttft`` (5), ``_properties`` (6).
+floor; each tool's cassettes), ``_apps`` (the seed's graphs, sync and async,
+and their in-memory floors), ``_loopback`` (a paced SSE server), ``_profile``
+(pyinstrument time by package), ``_memory`` (one tool's peak memory, run in a
+process of its own), one module per kind of row: ``_replay`` (1, 2, 9, 10),
+``_suites`` (3, 7, 8), ``_scale`` (4), ``_ttft`` (5), ``_properties`` (6).
 """

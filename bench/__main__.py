@@ -1,9 +1,9 @@
 """``python -m bench``: run the benchmark rows and print the table.
 
-    python -m bench                 # every row: 5-8 minutes on 2 cores
+    python -m bench                 # every row: 15-25 minutes on 2 cores
     python -m bench --quick         # smaller run, a smoke check: about 1 minute
     python -m bench --rows 1,3      # some rows only
-    python -m bench --no-profile    # skip the pyinstrument breakdown of rows 1, 2 and 6
+    python -m bench --no-profile    # skip the pyinstrument breakdown of rows 1, 2, 6, 9 and 10
 
 The first run on a machine also records the 2,000-token source stream from
 the local llama.cpp server (about a minute; cached in ~/.cache/streamtest/bench).
@@ -35,6 +35,9 @@ ROWS: dict[int, tuple[str, str]] = {
     5: ("bench._ttft", "row5"),
     6: ("bench._properties", "row6"),
     7: ("bench._suites", "row7"),
+    8: ("bench._suites", "row8"),
+    9: ("bench._replay", "row9"),
+    10: ("bench._replay", "row10"),
 }
 
 
@@ -57,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rows", type=_rows, default=sorted(ROWS), help="comma-separated row numbers (default: all)")
     parser.add_argument(
-        "--no-profile", dest="profile", action="store_false", help="skip the per-package profile of rows 1, 2 and 6"
+        "--no-profile", dest="profile", action="store_false", help="skip the per-package profile of rows 1, 2, 6, 9 and 10"
     )
     parser.add_argument("--refresh-stream", action="store_true", help="record the 2,000-token source stream again")
     parser.add_argument("--keep", type=Path, default=None, help="keep cassettes and generated suites in this folder")
@@ -81,6 +84,15 @@ def _code_version() -> str:
     return f"streamtest at {commit}" + (f" plus uncommitted changes to {', '.join(dirty)}" if dirty else "")
 
 
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def _header(args: argparse.Namespace, elapsed: float, ctx: Context, code_at_start: str) -> list[str]:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     import langchain_core
@@ -96,7 +108,8 @@ def _header(args: argparse.Namespace, elapsed: float, ctx: Context, code_at_star
         + ("" if (now := _code_version()) == code_at_start else f" (at the end: {now})"),
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load} (at the end); "
         f"langgraph {langgraph.version.__version__}, langchain-core {langchain_core.__version__}, openai {openai.__version__}, "
-        f"vcrpy {vcr.__version__}{recorded}",
+        f"vcrpy {vcr.__version__}, pytest-recording {_version('pytest-recording')}, cassetter {_version('cassetter')}"
+        f"{recorded}",
         "Each ratio is A / B of medians from contenders run interleaved in the same rounds: below 1.00x, A is faster "
         "(or smaller). Absolute times (the | lines) are context only.",
     ]

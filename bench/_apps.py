@@ -6,6 +6,10 @@
   each delta to the injected ``writer`` (the seed's "Example without
   LangChain"); the graph is streamed with ``stream_mode="custom"``.
 
+Each has a sync twin (``sync_messages_graph``, ``sync_custom_graph``: a sync
+node, ``ChatOpenAI.invoke`` or the sync ``OpenAI`` client, ``graph.stream``),
+for the rows that replay through httpx's sync transport.
+
 The floors run the same graphs with no HTTP at all: a chat model that yields
 prebuilt ``AIMessageChunk`` objects, and prebuilt ``ChatCompletionChunk``
 objects fed to the same writer. Models and graphs are built once, at import,
@@ -36,10 +40,13 @@ __all__ = [
     "chat_openai",
     "custom_graph",
     "drain",
+    "drain_sync",
     "floor_custom_graph",
     "memory_chunks",
     "messages_graph",
     "parse_chunks",
+    "sync_custom_graph",
+    "sync_floor_custom_graph",
     "sync_messages_graph",
 ]
 
@@ -198,6 +205,53 @@ def floor_custom_graph(chunks: Sequence[Any]) -> Any:
     return _writer_graph(stream_tokens)
 
 
+def sync_custom_graph(client: Any) -> Any:
+    """The custom-mode graph with the sync ``OpenAI`` client in a sync node."""
+
+    def stream_tokens(messages: list[dict[str, str]]) -> Iterator[dict[str, Any]]:
+        response = client.chat.completions.create(messages=messages, model=MODEL, stream=True)
+        role = None
+        for chunk in response:
+            if not chunk.choices:
+                continue
+            delta = chunk.choices[0].delta
+            if delta.role is not None:
+                role = delta.role
+            if delta.content:
+                yield {"role": role, "content": delta.content}
+
+    return _sync_writer_graph(stream_tokens)
+
+
+def sync_floor_custom_graph(chunks: Sequence[Any]) -> Any:
+    """The sync custom-mode floor: prebuilt ``ChatCompletionChunk`` objects, the same loop and writer."""
+
+    def stream_tokens(messages: list[dict[str, str]]) -> Iterator[dict[str, Any]]:
+        role = None
+        for chunk in chunks:
+            if not chunk.choices:
+                continue
+            delta = chunk.choices[0].delta
+            if delta.role is not None:
+                role = delta.role
+            if delta.content:
+                yield {"role": role, "content": delta.content}
+
+    return _sync_writer_graph(stream_tokens)
+
+
+def _sync_writer_graph(stream_tokens: Any) -> Any:
+    def call_model(state: State, config: RunnableConfig, writer: StreamWriter) -> State:
+        answer = ""
+        for msg_chunk in stream_tokens(PROMPT_MESSAGES):
+            answer += msg_chunk["content"]
+            metadata = {**config["metadata"], "tags": ["story"]}
+            writer((msg_chunk, metadata))
+        return {"answer": answer}
+
+    return StateGraph(State).add_node(call_model).add_edge(START, "call_model").compile()
+
+
 def _writer_graph(stream_tokens: Any) -> Any:
     async def call_model(state: State, config: RunnableConfig, writer: StreamWriter) -> State:
         answer = ""
@@ -249,3 +303,8 @@ class EventLoop:
 async def drain(graph: Any, mode: str) -> list[Any]:
     """Stream ``graph`` in ``mode`` and return every item."""
     return [item async for item in graph.astream({"topic": "cats"}, stream_mode=mode)]
+
+
+def drain_sync(graph: Any, mode: str) -> list[Any]:
+    """Stream ``graph`` in ``mode`` with the sync API and return every item."""
+    return list(graph.stream({"topic": "cats"}, stream_mode=mode))

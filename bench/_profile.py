@@ -19,7 +19,7 @@ from typing import Any
 __all__ = ["by_package", "compare_lines", "package_of"]
 
 # Shown even when small: the code under test and its peer.
-_ALWAYS = ("streamtest", "vcr", "yaml")
+_ALWAYS = ("streamtest", "vcr", "cassetter", "yaml")
 
 _STREAMTEST = str(Path(__import__("streamtest").__file__ or ".").parent)
 _BENCH = str(Path(__file__).parent)

@@ -1,27 +1,35 @@
-"""Rows 1 and 2: replay throughput of a 2,000-token stream, streamtest vs plain vcrpy vs the floor.
+"""Rows 1, 2, 9 and 10: replay throughput of a 2,000-token stream, streamtest vs vcrpy vs cassetter vs the floors.
 
-Each contender runs the same graph (built once) on one event loop:
+Rows 1 and 2 are async (``graph.astream``; ``ChatOpenAI.ainvoke`` in row 1,
+``AsyncOpenAI`` in row 2: httpx's async transport); rows 9 and 10 are their
+sync twins (``graph.stream``; ``ChatOpenAI.invoke``, the sync ``OpenAI``
+client: httpx's sync transport). Each contender runs the same graph (built
+once), on one event loop for the async rows:
 
 - streamtest: ``streamtest.use_cassette(<streamtest cassette>)`` around the run;
 - plain vcrpy: ``vcr.VCR(record_mode="none").use_cassette(<default YAML cassette>)``;
+- cassetter: ``cassetter.use_cassette(<cassetter cassette>, record_mode="none")``;
 - HTTP floor: the same graph and client, the same SSE events served from
   memory one chunk per event by a patched transport (no cassette, no
   matching): what any HTTP-level replay costs at best, SDK parsing included;
-- floor: the same graph with no HTTP (row 1: a chat model yielding the
-  AIMessageChunks ChatOpenAI produced; row 2: the SDK's ChatCompletionChunk
-  objects, parsed beforehand, fed to the same writer loop).
+- floor: the same graph with no HTTP (messages mode: a chat model yielding
+  the AIMessageChunks ChatOpenAI produced; custom mode: the SDK's
+  ChatCompletionChunk objects, parsed beforehand, fed to the same writer loop).
 
 "total" is what a test pays: enter the cassette (load, patch), stream, exit
 (unpatch, unplayed check). Each run loads a fresh copy of the cassette file,
 as a suite where every test has its own cassette does; "streamtest, same
-file" loads the same file every run, for what an in-process parse cache buys. "stream" is the ``astream`` loop alone. Events are
-the items ``graph.astream`` yields.
+file" loads the same file every run, for what an in-process parse cache buys.
+"stream" is the streaming loop alone. Events are the items the graph yields.
+vcrpy and cassetter hand the body to httpx as one chunk; streamtest and the
+HTTP floor as one chunk per SSE event, as the server sent it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +40,14 @@ from bench._apps import (
     chat_openai,
     custom_graph,
     drain,
+    drain_sync,
     floor_custom_graph,
     memory_chunks,
     messages_graph,
     parse_chunks,
+    sync_custom_graph,
+    sync_floor_custom_graph,
+    sync_messages_graph,
 )
 from bench._context import Context
 from bench._profile import by_package, compare_lines
@@ -45,44 +57,57 @@ from bench._streams import (
     build_stream,
     capture_requests,
     serve_in_memory,
+    serve_in_memory_sync,
+    write_cassetter_cassette,
     write_streamtest_cassette,
     write_vcrpy_cassette,
 )
 from bench._table import Ratio, RowResult, fmt_bytes, fmt_rate, fmt_time
 from bench._timing import interleave
 
-__all__ = ["row1", "row2"]
+__all__ = ["row1", "row2", "row9", "row10"]
 
 TOKENS = 2000
 
 
 def row1(ctx: Context) -> RowResult:
     stream = build_stream(ctx.source(), TOKENS)
-    graph = messages_graph(chat_openai())
 
     def floor(items: list[Any]) -> Any:
         return messages_graph(MemoryChatModel(chunks=memory_chunks(items)))
 
-    return _replay_row(
-        ctx, 1, "replay throughput, messages mode (ChatOpenAI in a one-node graph)", stream, graph, floor, "messages"
-    )
+    title = "replay throughput, messages mode, async (ChatOpenAI.ainvoke in a one-node graph, astream)"
+    return _replay_row(ctx, 1, title, stream, messages_graph(chat_openai()), floor, "messages", sync=False)
+
+
+def row9(ctx: Context) -> RowResult:
+    stream = build_stream(ctx.source(), TOKENS)
+
+    def floor(items: list[Any]) -> Any:
+        return sync_messages_graph(MemoryChatModel(chunks=memory_chunks(items)))
+
+    title = "replay throughput, messages mode, sync (ChatOpenAI.invoke in a one-node graph, stream): row 1's twin"
+    return _replay_row(ctx, 9, title, stream, sync_messages_graph(chat_openai()), floor, "messages", sync=True)
 
 
 def row2(ctx: Context) -> RowResult:
     from openai import AsyncOpenAI
 
     stream = build_stream(ctx.source(), TOKENS)
-    graph = custom_graph(AsyncOpenAI(api_key=DUMMY_KEY, max_retries=0))
     chunks = parse_chunks(stream.events)
-    return _replay_row(
-        ctx,
-        2,
-        "replay throughput, custom mode (raw AsyncOpenAI + writer)",
-        stream,
-        graph,
-        lambda _: floor_custom_graph(chunks),
-        "custom",
-    )
+    graph = custom_graph(AsyncOpenAI(api_key=DUMMY_KEY, max_retries=0))
+    title = "replay throughput, custom mode, async (raw AsyncOpenAI + writer)"
+    return _replay_row(ctx, 2, title, stream, graph, lambda _: floor_custom_graph(chunks), "custom", sync=False)
+
+
+def row10(ctx: Context) -> RowResult:
+    from openai import OpenAI
+
+    stream = build_stream(ctx.source(), TOKENS)
+    chunks = parse_chunks(stream.events)
+    graph = sync_custom_graph(OpenAI(api_key=DUMMY_KEY, max_retries=0))
+    title = "replay throughput, custom mode, sync (raw OpenAI + writer): row 2's twin"
+    return _replay_row(ctx, 10, title, stream, graph, lambda _: sync_floor_custom_graph(chunks), "custom", sync=True)
 
 
 def _text(items: list[Any], mode: str) -> str:
@@ -99,72 +124,67 @@ def _replay_row(
     graph: Any,
     make_floor: Callable[[list[Any]], Any],
     mode: str,
+    *,
+    sync: bool,
 ) -> RowResult:
+    import cassetter
     import vcr
 
     import streamtest
 
     folder = ctx.workdir / f"row{number}"
     with EventLoop() as runner:
+
+        def stream_items(app: Any) -> list[Any]:
+            return drain_sync(app, mode) if sync else runner.run(drain(app, mode))
+
         with capture_requests(stream.body) as captured:
-            reference = runner.run(drain(graph, mode))
+            reference = stream_items(graph)
         if len(captured) != 1:
             raise RuntimeError(f"expected one request from the app, saw {len(captured)}")
         st_path = write_streamtest_cassette(folder / "streamtest.yaml", captured, [stream])
         vcr_path = write_vcrpy_cassette(folder / "vcrpy.yaml", captured, [stream])
+        cs_path = write_cassetter_cassette(folder / "cassetter.yaml", captured, [stream])
         floor_graph = make_floor(reference)
         plain_vcr = vcr.VCR(record_mode="none")
         expected_text = _text(reference, mode)
         counts: dict[str, set[int]] = {}
+        serve = serve_in_memory_sync if sync else serve_in_memory
 
-        def check(name: str, items: list[Any]) -> None:
+        def timed(name: str, context: Callable[[], AbstractContextManager[Any]] | None, app: Any) -> dict[str, float]:
+            t0 = time.perf_counter()
+            if context is None:
+                t1 = t0
+                items = stream_items(app)
+                t2 = t3 = time.perf_counter()
+            else:
+                with context():
+                    t1 = time.perf_counter()
+                    items = stream_items(app)
+                    t2 = time.perf_counter()
+                t3 = time.perf_counter()
             counts.setdefault(name, set()).add(len(items))
             if _text(items, mode) != expected_text:
                 raise RuntimeError(f"{name} replayed different text than the stream holds")
-
-        async def with_cassette(name: str, open_cassette: Callable[[], Any]) -> dict[str, float]:
-            t0 = time.perf_counter()
-            with open_cassette():
-                t1 = time.perf_counter()
-                items = await drain(graph, mode)
-                t2 = time.perf_counter()
-            t3 = time.perf_counter()
-            check(name, items)
             return {"total": t3 - t0, "stream": t2 - t1, "enter": t1 - t0, "exit": t3 - t2, "events": len(items)}
-
-        async def in_memory_http() -> dict[str, float]:
-            t0 = time.perf_counter()
-            with serve_in_memory(stream.events):
-                t1 = time.perf_counter()
-                items = await drain(graph, mode)
-                t2 = time.perf_counter()
-            t3 = time.perf_counter()
-            check("HTTP floor", items)
-            return {"total": t3 - t0, "stream": t2 - t1, "enter": t1 - t0, "exit": t3 - t2, "events": len(items)}
-
-        async def on_floor() -> dict[str, float]:
-            t0 = time.perf_counter()
-            items = await drain(floor_graph, mode)
-            t1 = time.perf_counter()
-            check("floor", items)
-            return {"total": t1 - t0, "stream": t1 - t0, "enter": 0.0, "exit": 0.0, "events": len(items)}
 
         fresh = FreshCopies()
 
-        def streamtest_run(path: Path) -> dict[str, float]:
-            return runner.run(with_cassette("streamtest", lambda: streamtest.use_cassette(path)))
-
-        def vcrpy_run(path: Path) -> dict[str, float]:
-            return runner.run(with_cassette("plain vcrpy", lambda: plain_vcr.use_cassette(str(path))))
+        def with_file(name: str, path: Path, open_cassette: Callable[[Path], AbstractContextManager[Any]]) -> Callable[[], Any]:
+            # A fresh copy per run (made before the clock starts): every load is a first load.
+            return lambda: (lambda copy: timed(name, lambda: open_cassette(copy), graph))(fresh(path))
 
         contenders: dict[str, Callable[[], Any]] = {
-            "streamtest": lambda: streamtest_run(fresh(st_path)),
-            "plain vcrpy": lambda: vcrpy_run(fresh(vcr_path)),
-            "HTTP floor": lambda: runner.run(in_memory_http()),
-            "floor": lambda: runner.run(on_floor()),
+            "streamtest": with_file("streamtest", st_path, streamtest.use_cassette),
+            "plain vcrpy": with_file("plain vcrpy", vcr_path, lambda p: plain_vcr.use_cassette(str(p))),
+            "cassetter": with_file("cassetter", cs_path, lambda p: cassetter.use_cassette(p, record_mode="none")),
+            "HTTP floor": lambda: timed("HTTP floor", lambda: serve(stream.events), graph),
+            "floor": lambda: timed("floor", None, floor_graph),
         }
         if not ctx.quick:
-            contenders["streamtest, same file"] = lambda: streamtest_run(st_path)
+            contenders["streamtest, same file"] = lambda: timed(
+                "streamtest, same file", lambda: streamtest.use_cassette(st_path), graph
+            )
         rounds = ctx.pick(2, 12)
         samples = interleave(contenders, rounds=rounds, warmup=1, collect=ctx.pick(1, 2))
         profiles = (
@@ -173,16 +193,20 @@ def _replay_row(
             else {}
         )
 
-    st, vc, fl = (samples.median(n) for n in ("streamtest", "plain vcrpy", "floor"))
-    st_s, vc_s = (samples.median(n, "stream") for n in ("streamtest", "plain vcrpy"))
+    st, vc, cs, fl = (samples.median(n) for n in ("streamtest", "plain vcrpy", "cassetter", "floor"))
     http = samples.median("HTTP floor")
+    st_s, vc_s, cs_s = (samples.median(n, "stream") for n in ("streamtest", "plain vcrpy", "cassetter"))
     events = {name: int(samples.median(name, "events")) for name in contenders}
     result = RowResult(number, title)
     result.ratios = [
         Ratio("streamtest / plain vcrpy  (whole replay)", st / vc, target=1.0),
-        Ratio("streamtest / floor        (whole replay)", st / fl, target=1.25 if number == 1 else None),
-        Ratio("streamtest / plain vcrpy  (astream loop only)", st_s / vc_s),
-        Ratio("streamtest / HTTP floor   (whole replay)", st / http),
+        Ratio("streamtest / cassetter    (whole replay)", st / cs, target=1.0),
+        Ratio("streamtest / HTTP floor   (whole replay)", st / http, target=1.05),
+        Ratio("streamtest / floor        (whole replay)", st / fl, target=1.25 if number in (1, 9) else None),
+        Ratio("plain vcrpy / HTTP floor  (whole replay)", vc / http),
+        Ratio("cassetter / HTTP floor    (whole replay)", cs / http),
+        Ratio("streamtest / plain vcrpy  (streaming loop only)", st_s / vc_s),
+        Ratio("streamtest / cassetter    (streaming loop only)", st_s / cs_s),
         Ratio(
             f"HTTP floor / floor       ({'SDK + ChatOpenAI' if mode == 'messages' else 'SDK'} per-chunk work)",
             http / fl,
@@ -203,10 +227,8 @@ def _replay_row(
     result.context.append(
         f"stream: {stream.how}; {len(stream.events)} SSE events, {fmt_bytes(len(stream.body))} of SSE"
     )
-    result.context.append(
-        f"cassettes: streamtest {fmt_bytes(Path(st_path).stat().st_size)}, vcrpy {fmt_bytes(Path(vcr_path).stat().st_size)}; "
-        f"{rounds} rounds + 1 warm-up, medians"
-    )
+    sizes = ", ".join(f"{name} {fmt_bytes(Path(p).stat().st_size)}" for name, p in (("streamtest", st_path), ("vcrpy", vcr_path), ("cassetter", cs_path)))
+    result.context.append(f"cassettes: {sizes}; {rounds} rounds + 1 warm-up, medians")
     if profiles:
         result.context += compare_lines(profiles)
     return result

@@ -14,10 +14,12 @@ the recorded finish/usage/``[DONE]`` events; when it is not, content events
 are repeated in recorded order. ``Stream.how`` says which, and the table
 prints it.
 
-Both cassettes of a stream are built from the same bytes:
+Every tool's cassette of a stream is built from the same bytes:
 :func:`write_streamtest_cassette` with streamtest's own serializer
-(``_cassette.dump``) and :func:`write_vcrpy_cassette` with vcrpy's filesystem
-persister and default YAML serializer, the code vcrpy runs when it records.
+(``_cassette.dump``), :func:`write_vcrpy_cassette` with vcrpy's filesystem
+persister and default YAML serializer, and :func:`write_cassetter_cassette`
+with cassetter's own ``Cassette.record`` + ``save``: in each case the code the
+tool runs when it records.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ __all__ = [
     "capture_requests",
     "load_source",
     "serve_in_memory",
+    "serve_in_memory_sync",
+    "write_cassetter_cassette",
     "write_streamtest_cassette",
     "write_vcrpy_cassette",
 ]
@@ -323,6 +327,25 @@ def serve_in_memory(events: Sequence[bytes]) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def serve_in_memory_sync(events: Sequence[bytes]) -> Iterator[None]:
+    """The sync twin of :func:`serve_in_memory`: ``httpx2.HTTPTransport`` answers from memory, one chunk per event."""
+    from unittest import mock
+
+    import httpx2
+
+    class Events(httpx2.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield from events
+
+    def handle(self: Any, request: Any) -> Any:
+        request.read()
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Events())
+
+    with mock.patch.object(httpx2.HTTPTransport, "handle_request", handle):
+        yield
+
+
 # ---------------------------------------------------------------------- cassettes
 
 
@@ -387,4 +410,26 @@ def write_vcrpy_cassette(path: Path, requests: Sequence[CapturedRequest], stream
     FilesystemPersister.save_cassette(
         path, {"requests": [_vcr_request(r) for r in requests], "responses": responses}, serializer=yamlserializer
     )
+    return path
+
+
+def write_cassetter_cassette(path: Path, requests: Sequence[CapturedRequest], streams: Sequence[Stream]) -> Path:
+    """A default cassetter cassette: its ``Cassette.record`` (body processing, scrubbing) then ``save``."""
+    from cassetter import Cassette, RecordMode
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    cassette = Cassette(path, record_mode=RecordMode.ALL)
+    cassette.load()
+    for request, stream in zip(requests, streams, strict=True):
+        cassette.record(
+            request.method,
+            request.url,
+            {name.lower(): [value] for name, value in request.headers.items()},
+            request.body,
+            200,
+            {name: list(values) for name, values in stream.headers.items()},
+            stream.body,
+        )
+    cassette.save()
     return path

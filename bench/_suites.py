@@ -1,28 +1,34 @@
-"""Rows 3 and 7: generated pytest suites, timed inside one pytest process.
+"""Rows 3, 7 and 8: generated pytest suites, each tool in its own pytest process with only its own plugin.
 
-Row 3 (per-test overhead) writes one test module with N tests per contender,
-interleaved in file order (streamtest, pytest-recording, none; the order
-rotates every triple), all making the same streamed chat-completions call with
-the sync ``OpenAI`` client and reading it to the end:
+cassetter's plugin and pytest-recording's both define ``--record-mode``, so no
+pytest run can load the two; and a project has one of them, not three. Every
+suite here runs as ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -p
+<the tool's plugin>``, and the contenders' runs interleave round by round.
+Each test replays one streamed chat-completions call through the sync
+``OpenAI`` client (reading it to the end) from its own cassette file, as a
+real suite does:
 
-- ``@pytest.mark.streamtest(cassette="one")``: streamtest's marker replays a
-  streamtest cassette;
-- ``@pytest.mark.vcr``: pytest-recording replays a default vcrpy cassette of
-  the same interaction (``--record-mode=none``, its default);
-- no cassette: the same client call answered in memory by an
-  ``httpx2.MockTransport`` (so the SDK, parsing and the test body cost the
-  same; what differs is the cassette machinery).
+- streamtest: ``@pytest.mark.streamtest``, a streamtest cassette;
+- pytest-recording: ``@pytest.mark.vcr``, a default vcrpy cassette (``--record-mode=none``, its default);
+- cassetter: ``@pytest.mark.vcr``, a cassetter cassette (``none`` is its default under pytest).
 
-A ``pytest_runtest_protocol`` hook wrapper in the generated conftest times
-each test from setup to teardown and reporting, so interpreter start-up,
-imports and collection are not counted. Both plugins are loaded for every
-test, as they would be in a project that has both installed.
+Row 3 (per-test overhead): each tool's process runs N of its tests and N
+"no cassette" tests, interleaved in file order; a no-cassette test makes the
+same client call answered in memory by an ``httpx2.MockTransport``. A
+``pytest_runtest_protocol`` hook wrapper in the generated conftest times each
+test from setup to teardown and reporting, so interpreter start-up, imports
+and collection are not counted; "added per test" is the tool's median minus
+the no-cassette median of the same process.
 
-Row 7 (suite scale) writes 500 tests, each with its own streamtest cassette,
-each running the seed's messages-mode graph (sync ``ChatOpenAI.invoke`` in a
-node, ``graph.stream(stream_mode="messages")``) over a ~100-token stream, and
-times whole ``pytest`` runs with ``-n 0`` and ``-n 2``, interleaved, next to a
-``--collect-only`` run of the same suite (start-up + collection).
+Row 8 (the suite): 200 tests, one 100-event stream each, whole ``pytest``
+processes timed from the outside, start-up and collection included.
+
+Row 7 (suite scale): 1,000 tests, each with its own streamtest cassette and
+the seed's messages-mode graph (sync ``ChatOpenAI.invoke`` in a node,
+``graph.stream(stream_mode="messages")``) over a ~100-token stream, whole runs
+with ``-n 0`` and ``-n 2``, and ``--collect-only`` runs of the same suite cut
+to 10, 250 and 1,000 tests: collection and session set-up must grow no
+faster than the suite (at 4x the tests, at most 4x the time).
 """
 
 from __future__ import annotations
@@ -34,19 +40,36 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bench._apps import DUMMY_KEY, MODEL, PROMPT_MESSAGES, chat_openai, sync_messages_graph
 from bench._context import Context
-from bench._streams import FreshCopies, build_stream, capture_requests, streamtest_text, write_vcrpy_cassette
+from bench._streams import (
+    CapturedRequest,
+    Stream,
+    build_stream,
+    capture_requests,
+    streamtest_text,
+    write_cassetter_cassette,
+    write_vcrpy_cassette,
+)
 from bench._table import Ratio, RowResult, fmt_time
 from bench._timing import interleave
 
-__all__ = ["row3", "row7"]
+__all__ = ["row3", "row7", "row8"]
 
 SMALL_TOKENS = 100
+
+# The plugin each tool's runs load; nothing else is auto-loaded.
+PLUGINS = {
+    "streamtest": "streamtest.plugin",
+    "pytest-recording": "pytest_recording.plugin",
+    "cassetter": "cassetter.pytest_plugin",
+}
+TOOLS = tuple(PLUGINS)
+_MARKERS = {"streamtest": "@pytest.mark.streamtest", "pytest-recording": "@pytest.mark.vcr", "cassetter": "@pytest.mark.vcr"}
 
 _TIMING_PLUGIN = """
 import json, os, time
@@ -71,6 +94,12 @@ def pytest_sessionfinish(session):
     if target:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         Path(f"{target}.{worker}.json").write_text(json.dumps(_DURATIONS))
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir():
+    # pytest-recording's and cassetter's cassettes for this project (both read this fixture).
+    return str(Path(__file__).parent / "vcr")
 """
 
 _INI = """\
@@ -79,16 +108,43 @@ streamtest_cassette_dir = cassettes
 asyncio_default_fixture_loop_scope = function
 """
 
+_CALL_MODULE = """
+import httpx2
+import openai
+import pytest
 
-def _pytest(folder: Path, *args: str, durations: Path | None = None) -> tuple[float, dict[str, float]]:
-    """Run pytest in ``folder``; return wall seconds and the per-test durations it reported."""
+BODY = {body!r}
+EVENTS = {events}
+MESSAGES = {messages!r}
+
+
+def _answer(request):
+    return httpx2.Response(200, headers={{"content-type": "text/event-stream"}}, content=BODY)
+
+
+CLIENT = openai.OpenAI(api_key={key!r}, max_retries=0)
+MEMORY = openai.OpenAI(api_key={key!r}, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(_answer)))
+
+
+def _call(client):
+    return sum(1 for _ in client.chat.completions.create(model={model!r}, messages=MESSAGES, stream=True))
+
+"""
+
+
+def _pytest(
+    folder: Path, *args: str, plugins: Sequence[str] = (), durations: Path | None = None
+) -> tuple[float, dict[str, float]]:
+    """Run pytest in ``folder`` with only ``plugins`` loaded; return wall seconds and the per-test durations."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPENAI_BASE_URL"))}
     env["OPENAI_API_KEY"] = DUMMY_KEY
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if durations is not None:
         env["BENCH_DURATIONS"] = str(durations)
-        for old in folder.parent.glob(durations.name + ".*.json"):
+        for old in durations.parent.glob(durations.name + ".*.json"):
             old.unlink()
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *args]
+    loaded = [arg for plugin in plugins for arg in ("-p", plugin)]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *loaded, *args]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -97,12 +153,17 @@ def _pytest(folder: Path, *args: str, durations: Path | None = None) -> tuple[fl
         raise RuntimeError(f"pytest {' '.join(args)} in {folder} failed ({done.returncode}):\n{tail}")
     measured: dict[str, float] = {}
     if durations is not None:
-        for part in folder.parent.glob(durations.name + ".*.json"):
+        for part in durations.parent.glob(durations.name + ".*.json"):
             measured.update(json.loads(part.read_text()))
     return wall, measured
 
 
-def _capture_sync_call(body: bytes) -> Any:
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _capture_sync_call(body: bytes) -> list[CapturedRequest]:
     from openai import OpenAI
 
     client = OpenAI(api_key=DUMMY_KEY, max_retries=0)
@@ -112,133 +173,98 @@ def _capture_sync_call(body: bytes) -> Any:
     return captured
 
 
+def _tool_project(folder: Path, tool: str, stream: Stream, captured: list[CapturedRequest], count: int, *, with_memory: bool) -> Path:
+    """A project of ``count`` tests replaying ``stream`` with ``tool`` (plus as many no-cassette tests)."""
+    module = "test_suite"
+    _write(folder / "pytest.ini", _INI)
+    _write(folder / "conftest.py", _TIMING_PLUGIN)
+    if tool == "streamtest":
+        text = streamtest_text(captured, [stream])
+        for index in range(count):
+            _write(folder / "cassettes" / module / f"test_tool_{index}.yaml", text)
+    else:
+        write = write_vcrpy_cassette if tool == "pytest-recording" else write_cassetter_cassette
+        first = write(folder / "vcr" / "test_tool_0.yaml", captured, [stream])
+        data = first.read_bytes()
+        for index in range(1, count):
+            (folder / "vcr" / f"test_tool_{index}.yaml").write_bytes(data)
+    tests = []
+    for index in range(count):
+        kinds = ("tool", "none") if with_memory else ("tool",)
+        for kind in kinds[index % len(kinds) :] + kinds[: index % len(kinds)]:
+            marker = f"{_MARKERS[tool]}\n" if kind == "tool" else ""
+            client = "CLIENT" if kind == "tool" else "MEMORY"
+            tests.append(f"{marker}def test_{kind}_{index}():\n    assert _call({client}) == EVENTS\n")
+    events = sum(1 for e in stream.events if e.strip() != b"data: [DONE]")
+    head = _CALL_MODULE.format(body=stream.body, events=events, messages=PROMPT_MESSAGES, key=DUMMY_KEY, model=MODEL)
+    _write(folder / f"{module}.py", head + "\n\n".join(tests))
+    return folder
+
+
 # ---------------------------------------------------------------------- row 3
 
 
 def row3(ctx: Context) -> RowResult:
     stream = build_stream(ctx.source(), SMALL_TOKENS)
-    folder = ctx.workdir / "row3" / "project"
-    folder.mkdir(parents=True, exist_ok=True)
     captured = _capture_sync_call(stream.body)
     per = ctx.pick(30, 300)
-    # Every streamtest and vcr test gets its own cassette file, as in a real
-    # suite; "shared" tests all replay one file (what a parse cache can reuse).
-    text = streamtest_text(captured, [stream])
-    for index in range(per):
-        _write(folder / "cassettes" / "own" / f"{index}.yaml", text)
-    _write(folder / "cassettes" / "one.yaml", text)
-    write_vcrpy_cassette(folder / "vcr" / "test_vcr_0.yaml", captured, [stream])
-    vcr_text = (folder / "vcr" / "test_vcr_0.yaml").read_text(encoding="utf-8")
-    for index in range(1, per):
-        _write(folder / "vcr" / f"test_vcr_{index}.yaml", vcr_text)
-    _write(folder / "pytest.ini", _INI)
-    _write(
-        folder / "conftest.py",
-        _TIMING_PLUGIN
-        + textwrap.dedent(
-            f"""
+    root = ctx.workdir / "row3"
+    projects = {tool: _tool_project(root / tool, tool, stream, captured, per, with_memory=True) for tool in TOOLS}
+    per_kind: dict[str, dict[str, list[float]]] = {tool: {"tool": [], "none": []} for tool in TOOLS}
+    walls: dict[str, list[float]] = {tool: [] for tool in TOOLS}
 
-            @pytest.fixture(scope="module")
-            def vcr_cassette_dir():
-                return {str(folder / "vcr")!r}
-            """
-        ),
-    )
-    kinds = ("streamtest", "vcr", "none", "shared")
-    decorators = {
-        "streamtest": '@pytest.mark.streamtest(cassette="own/{index}")\n',
-        "vcr": "@pytest.mark.vcr\n",
-        "none": "",
-        "shared": '@pytest.mark.streamtest(cassette="one")\n',
-    }
-    tests = []
-    for index in range(per):
-        shift = index % len(kinds)
-        for kind in kinds[shift:] + kinds[:shift]:
-            client = "MEMORY" if kind == "none" else "CLIENT"
-            tests.append(
-                f"{decorators[kind].format(index=index)}def test_{kind}_{index}():\n    assert _call({client}) == EVENTS\n"
-            )
-    events = sum(1 for e in stream.events if e.strip() != b"data: [DONE]")
-    module = textwrap.dedent(
-        f"""
-        import httpx2
-        import openai
-        import pytest
+    def run(tool: str) -> float:
+        wall, measured = _pytest(projects[tool], plugins=[PLUGINS[tool]], durations=root / f"durations-{tool}")
+        for nodeid, seconds in measured.items():
+            kind, number = nodeid.rsplit("::test_", 1)[1].rsplit("_", 1)
+            if int(number) >= 3:  # the first few of each kind pay one-off imports
+                per_kind[tool][kind].append(seconds)
+        walls[tool].append(wall)
+        return wall
 
-        BODY = {stream.body!r}
-        EVENTS = {events}
-        MESSAGES = {PROMPT_MESSAGES!r}
-
-
-        def _answer(request):
-            return httpx2.Response(200, headers={{"content-type": "text/event-stream"}}, content=BODY)
-
-
-        CLIENT = openai.OpenAI(api_key={DUMMY_KEY!r}, max_retries=0)
-        MEMORY = openai.OpenAI(
-            api_key={DUMMY_KEY!r}, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(_answer))
-        )
-
-
-        def _call(client):
-            return sum(1 for _ in client.chat.completions.create(model={MODEL!r}, messages=MESSAGES, stream=True))
-
-        """
-    )
-    _write(folder / "test_overhead.py", module + "\n\n".join(tests))
-
-    durations = ctx.workdir / "row3" / "durations"
-    per_kind: dict[str, list[float]] = {k: [] for k in kinds}
-    wall, measured = _pytest(folder, durations=durations)
-    for nodeid, seconds in measured.items():
-        kind, number = nodeid.rsplit("::test_", 1)[1].rsplit("_", 1)
-        if int(number) >= 3:  # the first few of each kind pay one-off imports
-            per_kind[kind].append(seconds)
-    med = {k: statistics.median(v) for k, v in per_kind.items()}
-    result = RowResult(3, "per-test overhead (one-interaction cassette, inside one pytest process)")
+    rounds = ctx.pick(1, 3)
+    interleave({tool: (lambda t=tool: run(t)) for tool in TOOLS}, rounds=rounds, warmup=0)
+    med = {tool: {kind: statistics.median(v) for kind, v in kinds.items()} for tool, kinds in per_kind.items()}
+    added = {tool: (med[tool]["tool"] - med[tool]["none"]) * 1e3 for tool in TOOLS}
+    result = RowResult(3, "per-test overhead (one-interaction cassette per test; each tool alone in its pytest process)")
     result.ratios = [
-        Ratio("streamtest marker: added per test", (med["streamtest"] - med["none"]) * 1e3, unit="ms", target=2.0),
-        Ratio("pytest-recording @pytest.mark.vcr: added per test", (med["vcr"] - med["none"]) * 1e3, unit="ms"),
-        Ratio("streamtest marker, one shared file: added per test", (med["shared"] - med["none"]) * 1e3, unit="ms"),
-        Ratio("streamtest test / pytest-recording test", med["streamtest"] / med["vcr"]),
+        Ratio("streamtest marker: added per test", added["streamtest"], unit="ms"),
+        Ratio("pytest-recording @pytest.mark.vcr: added per test", added["pytest-recording"], unit="ms"),
+        Ratio("cassetter @pytest.mark.vcr: added per test", added["cassetter"], unit="ms"),
+        Ratio("streamtest added / pytest-recording added", added["streamtest"] / added["pytest-recording"], target=1.0),
+        Ratio("streamtest added / cassetter added", added["streamtest"] / added["cassetter"], target=1.0),
+        Ratio("streamtest test / pytest-recording test", med["streamtest"]["tool"] / med["pytest-recording"]["tool"]),
+        Ratio("streamtest test / cassetter test", med["streamtest"]["tool"] / med["cassetter"]["tool"]),
     ]
-    labels = {
-        "streamtest": "streamtest (own file per test)",
-        "vcr": "pytest-recording (own file per test)",
-        "none": "no cassette (MockTransport)",
-        "shared": "streamtest (one file for all)",
-    }
-    for kind in kinds:
-        data = sorted(per_kind[kind])
-        q1, _, q3 = statistics.quantiles(data, n=4)
+    for tool in TOOLS:
+        tool_times, none_times = sorted(per_kind[tool]["tool"]), sorted(per_kind[tool]["none"])
+        q1, _, q3 = statistics.quantiles(tool_times, n=4)
         result.context.append(
-            f"{labels[kind]:<37} median {fmt_time(med[kind]):>8} per test "
-            f"(IQR {fmt_time(q1)}-{fmt_time(q3)}), {len(data)} tests timed"
+            f"{tool:<17} median {fmt_time(med[tool]['tool']):>8} per test (IQR {fmt_time(q1)}-{fmt_time(q3)}); "
+            f"no-cassette tests in the same process {fmt_time(med[tool]['none'])}; {len(tool_times)} + {len(none_times)} "
+            f"tests timed; process wall {fmt_time(statistics.median(walls[tool]))}"
         )
-    result.context += _decompose(ctx, folder)
+    result.context += _decompose(ctx, projects)
     result.context.append(
-        f"stream: {stream.how}; {len(stream.events)} SSE events. {per} tests per contender, interleaved in file "
-        f"order; one pytest run, {fmt_time(wall)} wall incl. start-up"
+        f"stream: {stream.how}; {len(stream.events)} SSE events. {per} tool tests + {per} no-cassette tests per process, "
+        f"interleaved in file order; {rounds} round(s) of the three processes, interleaved"
     )
     return result
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _decompose(ctx: Context, folder: Path) -> list[str]:
+def _decompose(ctx: Context, projects: dict[str, Path]) -> list[str]:
     """The cassette machinery of one test, timed in this process: where the added milliseconds go."""
+    import cassetter
     import vcr
 
+    from bench._streams import FreshCopies
     from streamtest._replay.cassette import open_cassette
 
     plain = vcr.VCR(record_mode="none")
     fresh = FreshCopies()
-    streamtest_file = folder / "cassettes" / "one.yaml"
-    vcr_file = folder / "vcr" / "test_vcr_0.yaml"
+    streamtest_file = projects["streamtest"] / "cassettes" / "test_suite" / "test_tool_0.yaml"
+    vcr_file = projects["pytest-recording"] / "vcr" / "test_tool_0.yaml"
+    cassetter_file = projects["cassetter"] / "vcr" / "test_tool_0.yaml"
 
     def streamtest_parts(path: Path) -> dict[str, float]:
         t0 = time.perf_counter()
@@ -246,51 +272,129 @@ def _decompose(ctx: Context, folder: Path) -> list[str]:
         t1 = time.perf_counter()
         cassette.start()
         cassette.stop()
+        cassette.unplayed  # noqa: B018 - the unplayed check finish() runs
         return {"total": time.perf_counter() - t0, "load": t1 - t0, "patch": time.perf_counter() - t1}
 
-    def vcrpy_parts(path: Path) -> float:
+    def enter_exit(open_cassette: Callable[[], Any]) -> float:
         t0 = time.perf_counter()
-        with plain.use_cassette(str(path)):
+        with open_cassette():
             pass
         return time.perf_counter() - t0
 
     samples = interleave(
         {
             "streamtest": lambda: streamtest_parts(fresh(streamtest_file)),
-            "streamtest, same file": lambda: streamtest_parts(streamtest_file),
-            "vcrpy": lambda: vcrpy_parts(fresh(vcr_file)),
+            "vcrpy": lambda: (lambda p: enter_exit(lambda: plain.use_cassette(str(p))))(fresh(vcr_file)),
+            "cassetter": lambda: (lambda p: enter_exit(lambda: cassetter.use_cassette(p, record_mode="none")))(fresh(cassetter_file)),
         },
         rounds=ctx.pick(30, 150),
         warmup=5,
         collect=1,
     )
     return [
-        f"in the bench process: streamtest open_cassette (read + parse + build) "
-        f"{fmt_time(samples.median('streamtest', 'load'))} on a new file, "
-        f"{fmt_time(samples.median('streamtest, same file', 'load'))} on the same file again; "
-        f"start+stop (patch, block sockets, unpatch) {fmt_time(samples.median('streamtest', 'patch'))}; "
-        f"vcrpy use_cassette enter+exit (load + patch + unpatch) {fmt_time(samples.median('vcrpy'))}"
+        f"in the bench process: streamtest open_cassette (read + parse + build) {fmt_time(samples.median('streamtest', 'load'))}, "
+        f"start+stop+finish (patch, block sockets, unpatch, unplayed check) {fmt_time(samples.median('streamtest', 'patch'))}; "
+        f"vcrpy use_cassette enter+exit {fmt_time(samples.median('vcrpy'))}; "
+        f"cassetter use_cassette enter+exit {fmt_time(samples.median('cassetter'))} (each on a new file, no replay)"
     ]
+
+
+# ---------------------------------------------------------------------- row 8
+
+
+def row8(ctx: Context) -> RowResult:
+    count = ctx.pick(40, 200)
+    stream = build_stream(ctx.source(), SMALL_TOKENS)
+    captured = _capture_sync_call(stream.body)
+    root = ctx.workdir / "row8"
+    projects = {tool: _tool_project(root / tool, tool, stream, captured, count, with_memory=False) for tool in TOOLS}
+    rounds = ctx.pick(1, 5)
+    samples = interleave(
+        {tool: (lambda t=tool: _pytest(projects[t], plugins=[PLUGINS[t]])[0]) for tool in TOOLS}, rounds=rounds, warmup=1
+    )
+    wall = {tool: samples.median(tool) for tool in TOOLS}
+    fastest = min(("pytest-recording", "cassetter"), key=wall.__getitem__)
+    result = RowResult(8, f"a suite: {count} tests x one {len(stream.events)}-event stream each, whole pytest process per tool")
+    result.ratios = [
+        Ratio(f"streamtest / fastest peer ({fastest})", wall["streamtest"] / wall[fastest], target=0.95),
+        Ratio("streamtest / pytest-recording", wall["streamtest"] / wall["pytest-recording"]),
+        Ratio("streamtest / cassetter", wall["streamtest"] / wall["cassetter"]),
+    ]
+    for tool in TOOLS:
+        result.context.append(
+            f"{tool:<17} wall {fmt_time(wall[tool]):>8} ({fmt_time(wall[tool] / count)} per test, start-up included); "
+            f"spread {samples.spread(tool):.0%}"
+        )
+    result.context.append(
+        f"each run: PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -p <the tool's plugin>; {rounds} interleaved round(s) "
+        f"+ 1 warm-up, medians; stream: {stream.how}"
+    )
+    return result
 
 
 # ---------------------------------------------------------------------- row 7
 
 
 def row7(ctx: Context) -> RowResult:
-    count = ctx.pick(20, 500)
+    count = ctx.pick(40, 1000)
     stream = build_stream(ctx.source(), SMALL_TOKENS)
     graph = sync_messages_graph(chat_openai())
     with capture_requests(stream.body) as captured:
         expected = len(list(graph.stream({"topic": "cats"}, stream_mode="messages")))
-    folder = ctx.workdir / "row7" / "project"
+    text = streamtest_text(captured, [stream])
+    sizes = (10, max(20, count // 4), count)
+    projects = {size: _graph_project(ctx.workdir / "row7" / f"n{size}", text, size, expected) for size in sizes}
+    folder = projects[count]
+    durations = ctx.workdir / "row7" / "durations"
+    in_process: list[float] = []
+    plugins = [PLUGINS["streamtest"]]
+
+    def serial() -> float:
+        wall, measured = _pytest(folder, "-n", "0", plugins=[*plugins, "xdist.plugin"], durations=durations)
+        in_process.extend(measured.values())
+        return wall
+
+    contenders: dict[str, Callable[[], float]] = {
+        "-n 0": serial,
+        "-n 2": lambda: _pytest(folder, "-n", "2", plugins=[*plugins, "xdist.plugin"])[0],
+    }
+    for size in sizes:
+        contenders[f"collect {size}"] = lambda s=size: _pytest(projects[s], "--collect-only", plugins=plugins)[0]
+    rounds = ctx.pick(1, 2)
+    samples = interleave(contenders, rounds=rounds, warmup=0)
+    n0, n2 = samples.median("-n 0"), samples.median("-n 2")
+    collect = {size: samples.median(f"collect {size}") for size in sizes}
+    small, middle, large = sizes
+    early = (collect[middle] - collect[small]) / (middle - small)
+    late = (collect[large] - collect[middle]) / (large - middle)
+    result = RowResult(7, f"suite scale ({count} cassette-backed tests, messages-mode graph, ~{SMALL_TOKENS}-token streams)")
+    # Linear growth would take the set-up at 4x the tests to 4x the time; start-up makes it much less.
+    result.ratios = [
+        Ratio("wall -n 2 / wall -n 0", n2 / n0),
+        Ratio(f"set-up (--collect-only) at {large:,} tests / at {middle:,}", collect[large] / collect[middle], target=large / middle),
+    ]
+    result.context += [
+        f"-n 0: wall {fmt_time(n0)} = {fmt_time(n0 / count)} per test; inside pytest (setup + call + teardown, "
+        f"median of {len(in_process)}): {fmt_time(statistics.median(in_process))}",
+        f"-n 2: wall {fmt_time(n2)} = {fmt_time(n2 / count)} per test (2 workers on 2 cores, each imports the stack)",
+        "pytest --collect-only (interpreter, plugins, imports, collection): "
+        + ", ".join(f"{size} tests {fmt_time(collect[size])}" for size in sizes)
+        + f"; {fmt_time(early)} per added test from {small} to {middle}, {fmt_time(late)} from {middle} to {large}",
+        f"-n 0 minus collection: {fmt_time((n0 - collect[large]) / count)} per test",
+        f"{count} cassette files of {len(text.encode()) / 1e3:.1f} kB; {rounds} interleaved round(s), medians",
+    ]
+    return result
+
+
+def _graph_project(folder: Path, text: str, count: int, expected: int) -> Path:
     cassettes = folder / "cassettes" / "test_suite"
     cassettes.mkdir(parents=True, exist_ok=True)
-    text = streamtest_text(captured, [stream])
     for index in range(count):
         (cassettes / f"test_story[{index}].yaml").write_text(text, encoding="utf-8")
-    (folder / "pytest.ini").write_text(_INI)
-    (folder / "conftest.py").write_text(_TIMING_PLUGIN)
-    (folder / "test_suite.py").write_text(
+    _write(folder / "pytest.ini", _INI)
+    _write(folder / "conftest.py", _TIMING_PLUGIN)
+    _write(
+        folder / "test_suite.py",
         textwrap.dedent(
             f"""
             import pytest
@@ -319,38 +423,6 @@ def row7(ctx: Context) -> RowResult:
                 items = list(graph.stream({{"topic": "cats"}}, stream_mode="messages"))
                 assert len(items) == {expected}
             """
-        )
+        ),
     )
-    durations = ctx.workdir / "row7" / "durations"
-    in_process: list[float] = []
-
-    def serial() -> float:
-        wall, measured = _pytest(folder, "-n", "0", durations=durations)
-        in_process.extend(measured.values())
-        return wall
-
-    contenders: dict[str, Callable[[], float]] = {"-n 0": serial, "-n 2": lambda: _pytest(folder, "-n", "2")[0]}
-    if not ctx.quick:
-        contenders["collect only"] = lambda: _pytest(folder, "--collect-only")[0]
-    rounds = ctx.pick(1, 2)
-    samples = interleave(contenders, rounds=rounds, warmup=0)
-    n0, n2 = samples.median("-n 0"), samples.median("-n 2")
-    result = RowResult(
-        7, f"suite scale ({count} cassette-backed tests, messages-mode graph, ~{SMALL_TOKENS}-token streams)"
-    )
-    result.ratios = [Ratio("wall -n 2 / wall -n 0", n2 / n0)]
-    result.context += [
-        f"per test inside pytest (setup + call + teardown, median of {len(in_process)}): {fmt_time(statistics.median(in_process))}",
-        f"-n 0: wall {fmt_time(n0)} = {fmt_time(n0 / count)} per test",
-        f"-n 2: wall {fmt_time(n2)} = {fmt_time(n2 / count)} per test (2 workers on 2 cores, each imports the stack)",
-    ]
-    if "collect only" in contenders:
-        collect = samples.median("collect only")
-        result.context += [
-            f"pytest --collect-only of the same suite: {fmt_time(collect)} (interpreter, plugins, imports, collection); "
-            f"-n 0 minus that: {fmt_time((n0 - collect) / count)} per test"
-        ]
-    result.context.append(
-        f"{count} cassette files of {len(text.encode()) / 1e3:.1f} kB; {rounds} interleaved round(s), medians"
-    )
-    return result
+    return folder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 from vcr.request import Request
 
 from streamtest import CassetteCorruptError, CassetteVersionError
-from streamtest._cassette.format import dump, load, sse_response
+from streamtest._cassette.events import _sse_checked_lines, encode_events
+from streamtest._cassette.format import _cut_event_lines, dump, load, sse_response
 from streamtest._cassette.interaction import Interaction
 from tests.edge_server import chat_chunks
 
@@ -40,7 +42,7 @@ def test_events_edited_into_other_yaml_still_load() -> None:
     header = "events:  # one JSON object per line"
     head, _, tail = text.partition(header)
     indent = head.rsplit("\n", 1)[1]
-    lines = [line[len(indent) + 2 :] for line in tail.strip("\n").split("\n")]
+    lines = [line[len(indent) + 2 :] for line in tail.strip("\n").split("\n")[1:]]
     block = "".join(f"\n{indent}- t: 0.5\n{indent}  text: {json.dumps(json.loads(line).get('text', ''))}" if "text" in json.loads(line) else f"\n{indent}- {line}" for line in lines)
     edited = head + "events:" + block + "\n"
     loaded = load(edited, "edited.yaml")[1][0]
@@ -56,7 +58,7 @@ _JSON_VALUES = st.recursive(
 
 @st.composite
 def _events(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["json", "text", "comment", "multiline", "named", "binary"]))
+    kind = draw(st.sampled_from(["json", "text", "comment", "multiline", "named", "unnamed", "binary"]))
     eol = draw(st.sampled_from(["\n", "\r\n"]))
     if kind == "json":
         value = draw(_JSON_VALUES)
@@ -72,6 +74,8 @@ def _events(draw: st.DrawFn) -> bytes:
         return f"data: a{eol}data: b{eol}{eol}".encode()
     if kind == "named":
         return f"event: response.output_text.delta{eol}data: {{\"delta\":\"hi\"}}{eol}{eol}".encode()
+    if kind == "unnamed":  # an empty event name is a name
+        return f"event: {eol}data: {{}}{eol}{eol}".encode()
     return b"data: \xff\xfe\n\n"
 
 
@@ -83,6 +87,49 @@ def test_any_sse_stream_survives_the_file_byte_for_byte(chunks: list[bytes], bro
     loaded = _round_trip(response)
     assert loaded["chunks"] == chunks
     assert loaded["body"]["string"] == b"".join(chunks)
+
+
+@given(st.lists(_events(), min_size=1, max_size=12), st.booleans(), st.booleans())
+def test_lines_the_checksum_vouches_for_load_like_lines_parsed_one_by_one(chunks: list[bytes], broken: bool, timed: bool) -> None:
+    """The fast path (wire bytes cut out of each line) gives exactly what parsing and re-encoding gives."""
+    if broken:
+        chunks = [*chunks, b"data: {\"cut"]
+    response = sse_response(chunks)
+    response["offsets"] = [index * 0.25 for index in range(len(chunks))] if timed else None
+    raw = dump([_REQ], [response]).encode()
+    _, blocks = _cut_event_lines(raw)
+    (block,) = blocks.values()
+    assert block.checked
+    header = encode_events("sse", chunks, response["offsets"])
+    if header["json"] == "compact":
+        eol = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}[header["eol"]]
+        assert _sse_checked_lines(block, eol) == (chunks, response["offsets"])
+    unchecked = re.sub(rb" \(\d+ lines, \d+ bytes, crc32 [0-9a-f]{8}\)", b"", raw)
+    assert unchecked != raw
+    fast, slow = load(raw, "a.yaml")[1][0], load(unchecked, "b.yaml")[1][0]
+    assert fast["chunks"] == slow["chunks"] == chunks
+    assert fast["offsets"] == slow["offsets"] == response["offsets"]
+
+
+def test_an_edited_line_is_read_and_checked_not_cut_out() -> None:
+    """After a hand edit the checksum fails: the line is parsed and its data re-encoded, as before."""
+    raw = dump([_REQ], [sse_response(chat_chunks(["Why"]))]).encode()
+    edited = raw.replace(b'{"content":"Why"}', b'{"content": "Why?"}')
+    _, blocks = _cut_event_lines(edited)
+    assert not next(iter(blocks.values())).checked
+    chunks = load(edited, "x.yaml")[1][0]["chunks"]
+    assert b'{"content":"Why?"}' in chunks[1]
+
+
+def test_an_events_header_inside_a_text_body_is_just_text() -> None:
+    """A hand-written block scalar that holds an events header is not cut out of the file."""
+    text = (
+        "streamtest_format: 1\ninteractions:\n- request: {method: POST, uri: 'http://x/v1/chat/completions'}\n"
+        "  response:\n    status: 200\n    body:\n      text: |\n"
+        '        events:  # one JSON object per line\n        - {"a":1}\n'
+    )
+    assert _cut_event_lines(text.encode())[1], "the header line is cut at first"
+    assert load(text, "x.yaml")[1][0]["body"]["string"] == b'events:  # one JSON object per line\n- {"a":1}\n'
 
 
 @given(st.binary(max_size=200) | _JSON_VALUES.map(lambda v: json.dumps(v, indent=2).encode()))
@@ -115,7 +162,7 @@ def test_interaction_view_reads_provider_tokens() -> None:
         ('{"version": 1, "interactions": [', CassetteCorruptError, "not valid JSON"),
         ("streamtest_format: 99\ninteractions: []\n", CassetteVersionError, "version 99 is not supported"),
         ("streamtest_format: 1\ninteractions: [{request: {method: POST}}]\n", CassetteCorruptError, "interaction 1.request needs method and uri"),
-        ("streamtest_format: 1\ninteractions: [{request: {method: POST, uri: 'http://x/'}, response: {status: 200, sse: {events: [{t: 1}]}}}]\n", CassetteCorruptError, "event 1 needs data, text or raw"),
+        ("streamtest_format: 1\ninteractions: [{request: {method: POST, uri: 'http://x/'}, response: {status: 200, sse: {events: [{t: 1}]}}}]\n", CassetteCorruptError, "event 1: needs data, text, raw or raw_base64"),
     ],
 )
 def test_unreadable_files_name_the_file_and_the_problem(text: str, error: type[Exception], needle: str) -> None:
@@ -125,3 +172,27 @@ def test_unreadable_files_name_the_file_and_the_problem(text: str, error: type[E
     assert "cassettes/t/test_x.yaml" in message
     assert needle in message
     assert "pytest --record" in message
+
+
+def test_a_streamed_body_joined_on_demand_reads_like_a_plain_dict() -> None:
+    """Every way of reading the loaded body dict sees the joined chunks, whichever read comes first."""
+    import copy
+    import pickle
+
+    chunks = chat_chunks(["Why", " was"])
+    text = dump([_REQ], [sse_response(chunks)])
+    plain = {"string": b"".join(chunks)}
+    reads = [
+        lambda b: b["string"] == plain["string"],
+        lambda b: b.get("string") == plain["string"],
+        lambda b: "string" in b and len(b) == 1,
+        lambda b: dict(b) == plain,
+        lambda b: {**b} == plain,
+        lambda b: b.copy() == plain,
+        lambda b: b == plain,
+        lambda b: list(b.items()) == list(plain.items()),
+        lambda b: copy.deepcopy(b) == plain,
+        lambda b: pickle.loads(pickle.dumps(b)) == plain,
+    ]
+    for number, read in enumerate(reads):
+        assert read(load(text, "x.yaml")[1][0]["body"]), f"read {number}"

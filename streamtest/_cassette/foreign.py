@@ -48,6 +48,7 @@ import yaml
 from vcr.request import Request
 
 from streamtest._cassette.scrub import ScrubPolicy, scrub_request, scrub_response
+from streamtest._cassette.yamlsafe import load_checked
 from streamtest._exceptions import CassetteCorruptError
 from streamtest._wire.framing import framing_for
 
@@ -201,7 +202,7 @@ def _parse(text: str, path: Path) -> tuple[dict[str, Any], str]:
             raise CassetteCorruptError(path, "JSON, but not a vcrpy cassette (no 'interactions' list)")
         return document, "vcrpy-json"
     try:
-        document = yaml.load(text, Loader=_VcrLoader)  # a safe loader plus vcrpy's benign tags
+        document = load_checked(text, _VcrLoader, path)  # a safe loader plus vcrpy's benign tags; no aliases
     except yaml.YAMLError as exc:
         raise CassetteCorruptError(path, f"not valid YAML ({exc})".replace("\n", " ")) from exc
     if not isinstance(document, dict) or "interactions" not in document:

@@ -50,10 +50,10 @@ class Frame:
     data: str
 
     def json(self) -> Any:
-        """The data parsed as JSON, or ``None`` when it is not JSON (``[DONE]``, text)."""
+        """The data parsed as JSON, or ``None`` when it is not JSON (``[DONE]``, text, nested past Python's limit)."""
         try:
             return json.loads(self.data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 
