@@ -32,7 +32,9 @@ _STATUSES = (429, 500, 503)
 
 def _interactions(cassette: object) -> list[Interaction]:
     if isinstance(cassette, str | Path):
-        return interactions_of(*load_path(cassette))
+        from streamtest._cassette.files import cassette_file
+
+        return interactions_of(*load_path(cassette_file(cassette)))
     found = getattr(cassette, "interactions", cassette)
     if isinstance(found, Sequence) and all(isinstance(item, Interaction) for item in found):
         return list(found)
