@@ -26,6 +26,7 @@ from streamtest._exceptions import (
     StreamShapeError,
     StreamtestError,
     UnplayedInteractionsError,
+    UnplayedInteractionsWarning,
     UsageError,
 )
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from streamtest._replay.cassette import Cassette, RecordMode, play, use_cassette
     from streamtest._transcript.capture import StreamEvent, Tokens, Transcript, acapture, capture
     from streamtest._transcript.trajectory import InterruptStep, ModelStep, ToolStep, Trajectory, trajectory_of
+    from streamtest._wire.base import ToolCall, Usage
     from streamtest.assertions import StreamAssertionError, checkpoint_ns_of
 
 _LAZY = {
@@ -50,6 +52,8 @@ _LAZY = {
     "StreamAssertionError": "streamtest.assertions",
     "checkpoint_ns_of": "streamtest.assertions",
     "Interaction": "streamtest._cassette.interaction",
+    "ToolCall": "streamtest._wire.base",
+    "Usage": "streamtest._wire.base",
     "Cassette": "streamtest._replay.cassette",
     "RecordMode": "streamtest._replay.cassette",
     "play": "streamtest._replay.cassette",
@@ -79,10 +83,13 @@ __all__ = [
     "StreamShapeError",
     "StreamtestError",
     "Tokens",
+    "ToolCall",
     "ToolStep",
     "Trajectory",
     "Transcript",
     "UnplayedInteractionsError",
+    "UnplayedInteractionsWarning",
+    "Usage",
     "UsageError",
     "acapture",
     "capture",

@@ -5,11 +5,11 @@
     StreamtestError
     ├── UsageError                  bad option, marker argument or ini value
     ├── CassetteError               a cassette file cannot be used (has .path)
-    │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded
+    │   ├── CassetteNotFoundError   replay asked for a cassette that was never recorded (or a folder)
     │   ├── CassetteCorruptError    not YAML, or not the shape streamtest writes
     │   ├── CassetteVersionError    written by a newer (or unknown) format version
     │   ├── CassetteExpiredError    older than streamtest_max_age (with streamtest_on_expiry = fail)
-    │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or stale
+    │   └── GoldenTranscriptError   a golden transcript is missing, unreadable or of an unknown version
     ├── ReplayMismatchError         a request has no recorded match
     ├── UnplayedInteractionsError   the test made fewer calls than were recorded (or met fewer faults)
     ├── StreamDriftError            --record=verify: the live stream's shape differs from the cassette's
@@ -19,7 +19,8 @@
     └── LocalServerError            the embedded llama.cpp server cannot start
 
     UserWarning
-    └── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
+    ├── CassetteExpiredWarning      older than streamtest_max_age (the default, streamtest_on_expiry = warn)
+    └── UnplayedInteractionsWarning fewer calls than recorded (or faults never met), with unplayed = warn
 
 None of them derives from an ``httpx``/``openai`` exception on purpose: the
 openai SDK retries (with back-off sleeps) on ``httpx2.RequestError`` and wraps
@@ -29,6 +30,7 @@ and keeps our message on top of the traceback.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "StreamShapeError",
     "StreamtestError",
     "UnplayedInteractionsError",
+    "UnplayedInteractionsWarning",
     "UsageError",
 ]
 
@@ -70,16 +73,28 @@ class CassetteError(StreamtestError):
 
 
 class CassetteNotFoundError(CassetteError):
-    """Replay needed a cassette that does not exist."""
+    """Replay needed a cassette that does not exist, or the path is a folder.
 
-    def __init__(self, path: str | Path, *, test_id: str | None = None) -> None:
-        target = f" {test_id}" if test_id else ""
-        super().__init__(
-            path,
-            "no cassette recorded for this test. Record it with "
-            f"`{RECORD_HINT}=missing{target}` (add `--llm-server=local` to record "
-            "against the embedded llama.cpp server without an API key).",
-        )
+    ``test_id``: the pytest node id of the test whose cassette it is, so the
+    message names the one test to record; without it (``use_cassette`` outside
+    the plugin) it says how to record with ``use_cassette``.
+    """
+
+    def __init__(self, path: str | Path, *, test_id: str | None = None, folder: bool = False) -> None:
+        self.test_id = test_id
+        if folder:
+            message = "a folder, not a cassette file: give the path of the cassette's file (name.yaml)."
+        elif test_id is not None:
+            message = (
+                f"no cassette recorded for this test. Record it with `{RECORD_HINT}=missing {shlex.quote(test_id)}` "
+                "(add `--llm-server=local` to record against the embedded llama.cpp server without an API key)."
+            )
+        else:
+            message = (
+                'no cassette recorded at this path. Record it by running the code once under `use_cassette(path, '
+                'record="missing")` (or "all" to record again).'
+            )
+        super().__init__(path, message)
 
 
 class CassetteCorruptError(CassetteError):
@@ -109,7 +124,11 @@ class CassetteExpiredWarning(UserWarning):
 
 
 class GoldenTranscriptError(CassetteError):
-    """A golden transcript file is missing, unreadable or differs (has ``.path``)."""
+    """A golden transcript file is missing, unreadable or of an unknown format version (has ``.path``).
+
+    A transcript that differs from its golden file fails with
+    ``StreamAssertionError``, like any other stream assertion, with the diff.
+    """
 
 
 class StreamShapeError(StreamtestError):
@@ -124,6 +143,10 @@ class UnplayedInteractionsError(StreamtestError):
     """The test ended with recorded interactions that were never replayed, or injected faults never met."""
 
 
+class UnplayedInteractionsWarning(UserWarning):
+    """``UnplayedInteractionsError``'s message as a warning, with ``unplayed="warn"``; it points at the test."""
+
+
 class StreamDriftError(StreamtestError):
     """Under ``--record=verify``, a live stream's shape (not its text) differs from the recorded one."""
 
@@ -131,8 +154,13 @@ class StreamDriftError(StreamtestError):
 class SecretLeakError(StreamtestError):
     """The serialized cassette holds something that looks like a credential.
 
-    The message names the variable or pattern, never the value.
+    The message names the variable or pattern, never the value; so does
+    ``found`` (``"an OpenAI-style key (sk-...)"``, ``"the value of $TOKEN"``...).
     """
+
+    def __init__(self, message: str, *, found: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.found = found
 
 
 class NetworkBlockedError(StreamtestError):

@@ -10,7 +10,8 @@ test with ``faults`` always replays. ``--replay-pace`` and the ``replay_pace``
 marker keyword set how fast replays stream.
 
 Settings precedence, highest first: the marker's arguments, the
-``streamtest_config`` fixture, ini keys, defaults (see ``_settings``).
+``streamtest_config`` fixture, ini keys, defaults; the scrub lists that
+protect add up instead (see ``streamtest._replay.settings``).
 Per-run state lives in ``config.stash`` / ``item.stash``. Heavy imports (vcrpy,
 the openai stack) happen inside the fixture, not when pytest loads the plugin.
 """
@@ -20,24 +21,23 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from streamtest._cassette.scrub import POLICY_KEYS
 from streamtest._exceptions import UsageError
 from streamtest._plugin.notes import note
-from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_path, recorded_cassette
+from streamtest._plugin.paths import ACTIVE_CASSETTE_PATH, PENDING_FILES, SCRUB_POLICY, cassette_files
+from streamtest._replay.settings import LIST_KEYS
 
 if TYPE_CHECKING:
     from streamtest._cassette.scrub import ScrubPolicy
     from streamtest._replay.cassette import Cassette
-    from streamtest._replay.faults import Fault
-    from streamtest._replay.pacing import Pace
+    from streamtest._replay.settings import Settings
     from streamtest._server.local import LocalLLMServer  # noqa: F401 - used in a string annotation
 
 _RECORD_MODES = ("all", "missing", "verify")
-_UNPLAYED_CHOICES = ("fail", "warn")
 
 pytest_plugins = ["streamtest._plugin.golden", "streamtest._plugin.report", "streamtest._plugin.expiry"]
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
@@ -82,13 +82,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamtest_unplayed", "recorded interactions never replayed: 'fail' (default) or 'warn'", default="fail")
     parser.addini("streamtest_block_network", "block IP sockets in tests under replay", type="bool", default=True)
     parser.addini("streamtest_replay_pace", "replay speed: 'fast' (default), 'recorded' or a speed factor", default="fast")
-    parser.addini("streamtest_drop_request_headers", "extra request headers never written to cassettes", type="args", default=[])
-    parser.addini("streamtest_drop_query_params", "extra query parameters (and form fields) never written to cassettes", type="args", default=[])
-    parser.addini("streamtest_scrub_fields", "extra JSON field names whose values are replaced by <scrubbed> in request and response bodies", type="args", default=[])
-    parser.addini("streamtest_keep_response_headers", "extra response headers written to cassettes", type="args", default=[])
-    parser.addini("streamtest_secret_env", "extra environment variables whose values must never be written", type="args", default=[])
-    parser.addini("streamtest_public_env", "environment variables named like credentials whose values are not secret", type="args", default=[])
-    parser.addini("streamtest_secret_patterns", "extra regexes (one per line) that must never be written", type="linelist", default=[])
+    for key, kind in POLICY_KEYS.items():
+        parser.addini(f"streamtest_{key}", _POLICY_HELP[key], type=kind, default=[])
+
+
+_POLICY_HELP = {
+    "drop_request_headers": "extra request headers never written to cassettes",
+    "drop_query_params": "extra query parameters (and form fields) never written to cassettes",
+    "scrub_fields": "extra JSON field names whose values are replaced by <scrubbed> in request and response bodies",
+    "keep_response_headers": "extra response headers written to cassettes",
+    "secret_env": "extra environment variables whose values must never be written",
+    "public_env": "environment variables named like credentials whose values are not secret",
+    "secret_patterns": "extra regexes (one per line) that must never be written",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis reads --hypothesis-profile
@@ -186,89 +192,26 @@ def pytest_report_header(config: pytest.Config) -> str:
     paced = "" if pace == "fast" else f", at pace {pace}"
     if mode is None:
         return f"streamtest: replaying cassettes offline{paced} (record with --record)"
+    server = _local_server_url(config)
     if mode == "verify":
-        server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
         target = f"the local llama.cpp server at {server}" if server else "the live provider"
         return f"streamtest: replaying cassettes{paced}, and verifying their stream shapes against {target}"
-    server = os.environ.get(_SERVER_URL_ENV) if config.getoption("streamtest_llm_server") else None
     return f"streamtest: recording ({mode})" + (f" against the local llama.cpp server at {server}" if server else "")
 
 
 # ---------------------------------------------------------------------- settings
 
 
-@dataclass(frozen=True)
-class _Settings:
-    cassette: str | None
-    unplayed: str
-    block_network: bool
-    drop_request_headers: tuple[str, ...]
-    drop_query_params: tuple[str, ...]
-    scrub_fields: tuple[str, ...]
-    keep_response_headers: tuple[str, ...]
-    secret_env: tuple[str, ...]
-    public_env: tuple[str, ...]
-    secret_patterns: tuple[str, ...]
-    replay_pace: Pace
-    faults: tuple[Fault, ...]
-
-    def scrub_policy(self) -> ScrubPolicy:
-        """The default scrub policy extended with these settings' names and patterns."""
-        from streamtest._cassette.scrub import ScrubPolicy
-
-        return ScrubPolicy().extended(
-            drop_request_headers=self.drop_request_headers,
-            drop_query_params=self.drop_query_params,
-            scrub_fields=self.scrub_fields,
-            keep_response_headers=self.keep_response_headers,
-            secret_env=self.secret_env,
-            public_env=self.public_env,
-            secret_patterns=self.secret_patterns,
-        )
-
-
-_CONFIG_KEYS = frozenset(_Settings.__dataclass_fields__)
-_LIST_KEYS = (
-    "drop_request_headers",
-    "drop_query_params",
-    "scrub_fields",
-    "keep_response_headers",
-    "secret_env",
-    "public_env",
-    "secret_patterns",
-)
-
-
-def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> _Settings:
-    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini. Pure.
+def _settings(ini: Mapping[str, Any], fixture: Mapping[str, Any], marker: Mapping[str, Any]) -> Settings:
+    """Merge settings: marker arguments > ``streamtest_config`` fixture > ini (see ``_replay.settings``).
 
     ``ini`` holds the command line's value where one was given (``--replay-pace``
     over ``streamtest_replay_pace``): a test that asks for a pace needs it, the
     command line sets it for the rest.
     """
-    from streamtest._replay.faults import by_call
-    from streamtest._replay.pacing import Pace
+    from streamtest._replay.settings import merge_settings
 
-    for source, values in (("streamtest_config fixture", fixture), ("streamtest marker", marker)):
-        if unknown := set(values) - _CONFIG_KEYS:
-            raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; known: {sorted(_CONFIG_KEYS)}")
-    merged = {**ini, **fixture, **marker}
-    if merged["unplayed"] not in _UNPLAYED_CHOICES:
-        raise UsageError(f"unplayed={merged['unplayed']!r}: expected 'fail' or 'warn'")
-    if merged["cassette"] is not None and not isinstance(merged["cassette"], str | os.PathLike):
-        raise UsageError(f"cassette={merged['cassette']!r}: expected a file name")
-    for key in _LIST_KEYS:
-        if isinstance(merged[key], str) or not all(isinstance(v, str) for v in merged[key]):
-            raise UsageError(f"{key}={merged[key]!r}: expected a list of strings")
-    faults = merged.get("faults") or ()
-    return _Settings(
-        cassette=None if merged["cassette"] is None else os.fspath(merged["cassette"]),
-        unplayed=merged["unplayed"],
-        block_network=bool(merged["block_network"]),
-        replay_pace=Pace.parse(merged["replay_pace"]),
-        faults=tuple(by_call(faults).values()),
-        **{key: tuple(merged[key]) for key in _LIST_KEYS},
-    )
+    return merge_settings(ini, ("streamtest_config fixture", fixture), ("streamtest marker", marker))
 
 
 def _ini_settings(config: pytest.Config) -> dict[str, Any]:
@@ -276,7 +219,7 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
         "cassette": None,
         "unplayed": config.getini("streamtest_unplayed"),
         "block_network": config.getini("streamtest_block_network"),
-        **{key: config.getini(f"streamtest_{key}") for key in _LIST_KEYS},
+        **{key: config.getini(f"streamtest_{key}") for key in LIST_KEYS},
         "replay_pace": config.getoption("streamtest_replay_pace") or config.getini("streamtest_replay_pace"),
         "faults": (),
     }
@@ -301,7 +244,7 @@ def streamtest_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> _Settings:
+def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Settings:
     """This test's settings (marker > ``streamtest_config`` > ini); its scrub policy is kept for the final write."""
     item = request.node
     settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
@@ -310,13 +253,13 @@ def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict
 
 
 @pytest.fixture
-def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> ScrubPolicy:
+def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> ScrubPolicy:
     """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
     return request.node.stash[SCRUB_POLICY]
 
 
 @pytest.fixture
-def cassette(request: pytest.FixtureRequest, _streamtest_settings: _Settings) -> Iterator[Cassette]:
+def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
     from streamtest._cassette.foreign import file_dialect
     from streamtest._plugin.expiry import check_age
@@ -324,21 +267,18 @@ def cassette(request: pytest.FixtureRequest, _streamtest_settings: _Settings) ->
 
     item = request.node
     settings = _streamtest_settings
-    path = cassette_path(item, settings.cassette)
     mode = item.config.getoption("streamtest_record") or "none"
     # A pytest-recording cassette may sit beside `path` under its own name: replay it; --record replaces it.
-    source = recorded_cassette(path, item if settings.cassette is None else None)
+    path, source = cassette_files(item, settings.cassette)
     opened = path if mode == "all" else source
     active = open_cassette(
         opened,
         record=mode,
-        policy=item.stash[SCRUB_POLICY],
+        settings=settings,
         rerecord_hint=f"pytest --record {shlex.quote(item.nodeid)}",
-        block_network=settings.block_network,
         upstream=_local_server_url(item.config),
-        pace=settings.replay_pace,
-        faults=settings.faults,
         replaces=source if source != path else None,
+        test_id=item.nodeid,
     )
     if not active.recording:
         note(item, "replayed", opened, file_dialect(opened) or "")
@@ -375,7 +315,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if active is not None:
         if not active.recording and not active.faults and active.unplayed:
             note(item, "unplayed", str(active.path), "#" + ", #".join(map(str, active.unplayed)))
-        active.finish(fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail", also_write=pending)
+        _, line, _ = item.location  # the warning points at the test (0-based line of its def)
+        active.finish(
+            fail_on_unplayed=item.stash.get(_UNPLAYED, "fail") == "fail",
+            also_write=pending,
+            warn_at=(str(item.path), (line or 0) + 1),
+        )
         if active.recording and active.path is not None:
             note(item, "written", active.path, str(active.replaces or ""))
     elif pending:

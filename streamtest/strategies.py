@@ -17,6 +17,8 @@ See :mod:`streamtest._strategies` for how each one shrinks.
 
 from __future__ import annotations
 
+import inspect
+
 from streamtest._profiles import CI_PROFILE, DEV_PROFILE, load_ci_profile_if_ci, register_profiles
 from streamtest._strategies.agent import AgentLoop, agent_loops
 from streamtest._strategies.anthropic import anthropic_streams
@@ -58,9 +60,10 @@ __all__ = [
     "tool_calls",
 ]
 
-# Public names report the public module, as httpx's do.
+# Public functions report the public module, as httpx's do. Classes keep theirs: ToolCall and Usage
+# are the wire layer's own types, shared with the cassette views and transcripts.
 for _name in __all__:
     _value = globals()[_name]
-    if callable(_value):
+    if inspect.isfunction(_value):
         _value.__module__ = __name__
 del _name, _value

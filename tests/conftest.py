@@ -47,14 +47,18 @@ def llm_server() -> Iterator[str]:
 
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """pytester, with cassetter's plugin kept out of its runs.
+    """pytester, with cassetter's plugin kept out of its runs and pytest-asyncio's loop scope set.
 
     cassetter (a benchmark peer, extra ``bench``) and pytest-recording both define
-    ``--record-mode``, so a pytest run that loads both fails at start-up. pytester clears
-    PYTEST_ADDOPTS when it starts; set it again for the runs it makes.
+    ``--record-mode``, so a pytest run that loads both fails at start-up. Without
+    ``asyncio_default_fixture_loop_scope`` every run prints pytest-asyncio's deprecation
+    warning. pytester clears PYTEST_ADDOPTS when it starts; set it again for the runs it makes
+    (``-o`` wins over a project's own ini, which none of these tests set).
     """
     import importlib.util
 
+    options = ["-o", "asyncio_default_fixture_loop_scope=function"]
     if importlib.util.find_spec("cassetter") is not None:
-        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:cassetter")
+        options += ["-p", "no:cassetter"]
+    monkeypatch.setenv("PYTEST_ADDOPTS", " ".join(options))
     return pytester

@@ -72,7 +72,9 @@ def test_loop_values_and_arguments() -> None:
         agent_loops([], api="anthropic")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match=r"apply to api='chat\.completions'"):
         agent_loops([], api="responses", usage=True)
-    assert repr(agent_loops([[ToolCall("get_weather", "{}")]], "ok")).startswith("agent_loops(")
+    assert repr(agent_loops([[ToolCall("get_weather", "{}")]], answer="ok")).startswith("agent_loops(")
+    with pytest.raises(TypeError):  # answer is keyword-only, as every other option
+        agent_loops([[ToolCall("get_weather", "{}")]], "ok")  # type: ignore[misc]
 
 
 @given(agent_loops([[("get_weather", {"city": "Paris"})], [("get_time", {"city": "Paris"})]], answer="Bye."))

@@ -339,6 +339,7 @@ def test_transcript_diff_lines_point_at_the_first_differing_record() -> None:
 
 
 def test_assertrepr_lines_only_for_our_types() -> None:
+    assert "assertrepr_lines" not in A.__all__  # the pytest_assertrepr_compare hook's helper, not an assertion
     assert (A.assertrepr_lines(Tokens(["a", "b"]), ["a", "c"]) or [])[:2] == [
         "token streams differ",
         "first difference at token 2 (left 'b', right 'c'); left has 2 tokens, right 2:",

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from vcr.request import Request
@@ -20,7 +21,7 @@ from streamtest._cassette.format import dump, load_path, sse_response
 from streamtest._cassette.interaction import interactions_of
 from streamtest._cli.main import main
 from tests.edge_server import chat_chunks
-from tests.foreign_cassettes import KEY, cassetter_yaml, chat_request, sse_response_of, vcrpy_text
+from tests.foreign_cassettes import KEY, URI, cassetter_yaml, chat_request, sse_response_of, vcrpy_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FANOUT = ROOT / "fixtures" / "fanout.yaml"
@@ -260,6 +261,19 @@ def test_lint_finds_a_planted_secret_and_a_stray_temp_file(tmp_path: Path) -> No
     assert clean.returncode == 0, clean.stdout
 
 
+def test_lint_names_the_file_a_stray_temp_file_was_for_and_leaves_a_running_writers_alone(tmp_path: Path) -> None:
+    folder = _folder_of_cassettes(tmp_path)
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    stray = folder / "test_app" / f".test_clean.yaml.{dead}.ab_c1234.tmp"  # what atomic_write names it
+    stray.write_text("half a cassette")
+    in_flight = folder / "test_app" / f".test_clean.yaml.{os.getpid()}.zz_91234.tmp"  # this test process is alive
+    in_flight.write_text("being written")
+    result = run("lint", str(folder))
+    assert result.returncode == 1
+    assert f"{stray}: error: stray temporary file (beside test_clean.yaml): a write was interrupted; delete it" in result.stdout.splitlines()
+    assert str(in_flight) not in result.stdout
+
+
 def test_lint_uses_the_environment_and_the_projects_secret_settings(tmp_path: Path) -> None:
     folder = _folder_of_cassettes(tmp_path)
     (folder / "test_app" / "test_env.yaml").write_text(dump([_chat_request("token tok_9f8e7d6c5b4a")], [sse_response(chat_chunks(["ok"]))]))
@@ -353,6 +367,7 @@ def test_import_converts_in_place_through_the_scrubber(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines == [
+        "scrub and leak settings: streamtest's defaults (no pytest configuration file found)",
         f"converted: {folder}/test_cassetter.yaml -> {folder}/test_cassetter.yaml (a cassetter YAML cassette: 1 interaction; "
         "5 events, no timing known; dropped x-request-id)",
         f"converted: {folder}/test_json.json -> {folder}/test_json.yaml (a vcrpy JSON cassette (pytest-recording with "
@@ -368,7 +383,7 @@ def test_import_converts_in_place_through_the_scrubber(tmp_path: Path) -> None:
     for name in ("test_cassetter.yaml", "test_json.yaml", "test_yaml.yaml"):
         text = (folder / name).read_text()
         assert text.startswith("streamtest_format: 1\n") and KEY not in text and "SECRET" not in text
-        with use_cassette(folder / name, fail_on_unplayed=False) as cassette:
+        with use_cassette(folder / name, unplayed="warn") as cassette:
             assert cassette.interactions[0].tokens == ["Hi", " there"]
     assert (folder / "test_cassetter.yaml").read_text().startswith("streamtest_format: 1\nrecorded_at: '2026-12-01T20:38:07Z'\n")
     assert run("lint", str(tmp_path / "cassettes")).returncode == 0  # what import writes passes lint
@@ -379,7 +394,7 @@ def test_import_to_another_folder_dry_run_and_existing_targets(tmp_path: Path) -
     source.mkdir(parents=True)
     (source / "test_a.json").write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi"]))], serializer="json"))
     dry = run("import", "--dry-run", str(tmp_path / "old"), "--out", str(tmp_path / "new"))
-    assert dry.returncode == 0 and dry.stdout.startswith(f"would convert: {source}/test_a.json -> {tmp_path}/new/mod/test_a.yaml")
+    assert dry.returncode == 0 and dry.stdout.splitlines()[1].startswith(f"would convert: {source}/test_a.json -> {tmp_path}/new/mod/test_a.yaml")
     assert not (tmp_path / "new").exists()
     assert run("import", str(tmp_path / "old"), "--out", str(tmp_path / "new")).returncode == 0
     assert (tmp_path / "new" / "mod" / "test_a.yaml").is_file() and (source / "test_a.json").is_file()
@@ -394,8 +409,90 @@ def test_import_refuses_what_the_leak_guard_finds(tmp_path: Path) -> None:
     path.write_text(original)
     result = run("import", str(path))
     assert result.returncode == 1
-    assert result.stdout.startswith(f"failed: {path} (refused: the converted cassette would hold an OpenAI-style key (sk-...)")
+    assert result.stdout.splitlines()[1].startswith(f"failed: {path} (refused: the converted cassette would hold an OpenAI-style key (sk-...)")
     assert path.read_text() == original and KEY not in result.stdout
+
+
+PROJECT_SETTINGS = {
+    "pyproject.toml": '[tool.pytest.ini_options]\nstreamtest_scrub_fields = ["tenant_pin"]\n'
+    'streamtest_drop_query_params = ["tenant"]\nstreamtest_public_env = ["DB_PASS"]\n',
+    "pytest.ini": "[pytest]\nstreamtest_scrub_fields = tenant_pin\nstreamtest_drop_query_params = tenant\nstreamtest_public_env = DB_PASS\n",
+    "tox.ini": "[tox]\nenvlist = py311\n\n[pytest]\nstreamtest_scrub_fields = tenant_pin\nstreamtest_drop_query_params = tenant\n"
+    "streamtest_public_env = DB_PASS\n",
+    "setup.cfg": "[metadata]\nname = app\n\n[tool:pytest]\nstreamtest_scrub_fields = tenant_pin\n"
+    "streamtest_drop_query_params = tenant\nstreamtest_public_env =\n    DB_PASS\n",
+}
+
+
+@pytest.mark.parametrize("config", sorted(PROJECT_SETTINGS))
+def test_import_scrubs_with_every_policy_key_of_the_file_pytest_reads(tmp_path: Path, config: str) -> None:
+    """What `pytest --record` would scrub, `streamtest import` scrubs: scrub_fields, drop_query_params, public_env too."""
+    request = chat_request("value not-secret-9", uri=URI + "?tenant=acme-tenant-1&v=2")
+    body = json.loads(request.body)
+    request.body = json.dumps({**body, "tenant_pin": "Zq81-pin-7731"}).encode()
+    cassette = tmp_path / "cassettes" / "test_pin.yaml"
+    cassette.parent.mkdir()
+    original = vcrpy_text([(request, sse_response_of(["Hi"]))])
+    cassette.write_text(original)
+    env = {"DB_PASS": "not-secret-9"}
+    refused = run("import", str(cassette), env=env)  # no settings: $DB_PASS counts as a secret
+    assert refused.returncode == 1 and "the value of $DB_PASS" in refused.stdout, refused.stdout
+    assert refused.stdout.splitlines()[0] == "scrub and leak settings: streamtest's defaults (no pytest configuration file found)"
+    (tmp_path / config).write_text(PROJECT_SETTINGS[config])
+    (tmp_path / "sub").mkdir()
+    result = run("import", str(cassette), env=env, cwd=tmp_path / "sub")  # found from the path, as pytest does
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = {"pyproject.toml": "tool.pytest.ini_options", "setup.cfg": "tool:pytest"}.get(config, "pytest")
+    assert result.stdout.splitlines()[0] == f"scrub and leak settings: streamtest_* keys of {tmp_path / config} [{section}]"
+    text = cassette.read_text()
+    assert "tenant_pin: <scrubbed>" in text and "Zq81-pin-7731" not in text
+    assert "acme-tenant-1" not in text and "?v=2" in text
+    assert "not-secret-9" in text
+    lint = run("lint", str(cassette), env=env)
+    assert lint.returncode == 0, lint.stdout
+    assert lint.stdout.splitlines()[0] == f"scrub and leak settings: streamtest_* keys of {tmp_path / config} [{section}]"
+
+
+def test_the_command_reads_the_file_pytest_would_and_no_other(tmp_path: Path) -> None:
+    from streamtest._cli.config import find_pytest_config
+
+    project = tmp_path / "project"
+    (project / "tests" / "cassettes").mkdir(parents=True)
+    cassettes = project / "tests" / "cassettes"
+    (tmp_path / "pytest.ini").write_text("[pytest]\nstreamtest_secret_env = OUTER\n")
+    (project / "setup.cfg").write_text("[metadata]\nname = x\n")  # no [tool:pytest]: not pytest's file
+    (project / "tox.ini").write_text("[pytest]\nstreamtest_secret_env = FROM_TOX\n")
+    (project / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")  # no pytest table: passed over
+    assert find_pytest_config([cassettes]).path == project / "tox.ini"
+    assert find_pytest_config([cassettes]).policy_settings() == {"secret_env": ["FROM_TOX"]}
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\nstreamtest_secret_env = "A B"\n')
+    assert find_pytest_config([cassettes]).policy_settings() == {"secret_env": ["A", "B"]}  # before tox.ini
+    (project / "pytest.ini").write_text("")  # pytest.ini is pytest's file even when empty
+    assert find_pytest_config([cassettes]).path == project / "pytest.ini"
+    assert find_pytest_config([cassettes]).policy_settings() == {}
+    assert find_pytest_config([tmp_path]).path == tmp_path / "pytest.ini"
+
+
+def test_import_and_lint_fix_write_through_the_one_guarded_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``files.write_guarded`` is the one write path (leak guard, then atomic): the command uses it too."""
+    import streamtest._cassette.files as files
+
+    written: list[Path] = []
+    real = files.write_guarded
+
+    def spy(pending: Any, *args: Any, **kwargs: Any) -> None:
+        written.extend(f.path for f in pending)
+        real(pending, *args, **kwargs)
+
+    monkeypatch.setattr(files, "write_guarded", spy)
+    source = tmp_path / "test_a.json"
+    source.write_text(vcrpy_text([(chat_request(), sse_response_of(["Hi"]))], serializer="json"))
+    assert main(["import", str(source)]) == 0
+    assert written == [tmp_path / "test_a.yaml"]
+    edited = tmp_path / "test_b.yaml"
+    edited.write_text(FANOUT.read_text().replace('"content":"', '"content": "', 1))
+    assert main(["lint", "--fix", str(edited)]) == 0
+    assert written[1:] == [edited] and edited.read_text() == FANOUT.read_text()
 
 
 # --------------------------------------------------------------------------- output and packaging
@@ -417,6 +514,38 @@ def test_colour_only_through_rich_and_only_when_asked(monkeypatch: pytest.Monkey
     fallback = io.StringIO()
     Output(fallback, color=True).line("Why", "bold")
     assert fallback.getvalue() == "Why\n"
+
+
+# Libraries of the user's app that streamtest patches only when they are installed (botocore's stub).
+APP_LIBRARIES = {"botocore", "urllib3"}
+
+
+def test_every_library_streamtest_imports_is_declared() -> None:
+    """A module streamtest imports comes from a distribution pyproject.toml names (core or an extra), not by luck."""
+    import ast
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    declared = {canonicalize_name(Requirement(r).name) for r in requirements}
+    imported: dict[str, str] = {}
+    for path in sorted((ROOT / "streamtest").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                imported.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    distributions = packages_distributions()
+    undeclared = {
+        top: where
+        for top, where in imported.items()
+        if top not in sys.stdlib_module_names and top != "streamtest" and top not in APP_LIBRARIES
+        and not {canonicalize_name(d) for d in distributions.get(top, [top])} & declared
+    }
+    assert undeclared == {}
 
 
 def test_packaging_declares_the_command_and_the_typed_marker() -> None:

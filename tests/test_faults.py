@@ -18,7 +18,7 @@ import openai
 import pytest
 from hypothesis import given, settings
 
-from streamtest import UnplayedInteractionsError, UsageError, use_cassette
+from streamtest import UnplayedInteractionsError, UnplayedInteractionsWarning, UsageError, use_cassette
 from streamtest._cassette.format import load_path
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._replay.faults import CLOSED, RESET
@@ -31,7 +31,7 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "resilient.yaml"
 PROMPT = [{"role": "user", "content": "Write a joke about cats"}]
 TOKENS = ["Why", " was", " the", " cat", " on", " the", " mat"]
 # The primary's request and answer: two interactions recorded, one replayed per test here.
-pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:streamtest.UnplayedInteractionsWarning")
 
 
 def primary() -> Interaction:
@@ -195,8 +195,9 @@ def test_a_fault_that_never_fires_fails_the_test_or_warns() -> None:
     with pytest.raises(UnplayedInteractionsError, match=r"1 injected fault\(s\) never fired \(cut\(after=3, call=2\)\).*made 1 LLM call"):
         with use_cassette(FIXTURE, faults=cut(after=3, call=2)):
             outcome(lambda: client().chat.completions.create(**interaction.request_json))
-    with pytest.warns(UserWarning, match="never fired"), use_cassette(FIXTURE, faults=cut(after=3, call=2), fail_on_unplayed=False):
+    with pytest.warns(UnplayedInteractionsWarning, match="never fired") as warned, use_cassette(FIXTURE, faults=cut(after=3, call=2), unplayed="warn"):
         outcome(lambda: client().chat.completions.create(**interaction.request_json))
+    assert [w.filename for w in warned.list] == [__file__]
 
 
 def test_a_fault_that_cannot_apply_fails_the_test_even_when_the_app_swallows_it() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streamtest._cassette.files import PendingFile, atomic_write, write_guarded
+from streamtest._cassette.files import PendingFile, atomic_write, is_cassette_name, temp_target, write_guarded
 from streamtest._cassette.scrub import ScrubPolicy
 from streamtest._exceptions import SecretLeakError
 
@@ -65,3 +65,26 @@ files.atomic_write(Path({str(path)!r}), "interrupted\\n")
     atomic_write(path, "fresh\n")
     assert path.read_text() == "fresh\n"
     assert sorted(p.name for p in path.parent.glob(".*.tmp")) == sorted([live.name, other.name])
+
+
+def test_temp_target_names_the_file_a_stale_temp_file_was_for(tmp_path: Path) -> None:
+    dead = _dead_pid()
+    assert temp_target(tmp_path / f".x.yaml.{dead}.ab_c1234.tmp") == tmp_path / "x.yaml"
+    assert temp_target(tmp_path / f".test_a[1.5].yaml.{dead}.k2j_9x1q.tmp") == tmp_path / "test_a[1.5].yaml"
+    assert temp_target(tmp_path / ".x.yaml.k2j_9x1q.tmp") == tmp_path / "x.yaml"  # before pids were in the name
+    assert temp_target(tmp_path / f".x.yaml.{os.getpid()}.abcd.tmp") == tmp_path / "x.yaml"  # this process: not writing now
+    assert temp_target(tmp_path / f".x.yaml.{os.getppid()}.abcd.tmp") is None  # a live writer's, in flight
+    for other in ("x.yaml", ".x.yaml", "x.yaml.tmp", ".tmp", ".x.tmp"):
+        assert temp_target(tmp_path / other) is None, other
+
+
+def test_which_names_are_cassettes() -> None:
+    for name in ("a.yaml", "a.yml", "a.json", "a.toml"):
+        assert is_cassette_name(Path(name)), name
+    for name in ("a.transcript.yaml", ".a.yaml", "a.yaml.1.abc.tmp", "a.py"):
+        assert not is_cassette_name(Path(name)), name
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(done.stdout)

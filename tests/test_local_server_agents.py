@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from streamtest import use_cassette
+from streamtest._replay.cassette import open_cassette
 from streamtest._server.shaping import shape_request
 from streamtest._wire.base import Frame, StreamReading
 from streamtest._wire.framing import frames_of, framing_named
@@ -114,8 +115,10 @@ def test_recording_keeps_the_apps_request_and_the_servers_stream(llm_server: str
     """Through the recording transport: the server's copy is shaped, the cassette's is the app's."""
     client = openai.OpenAI(api_key="sk-test-not-a-key", max_retries=0)
     path = tmp_path / "tool.yaml"
-    with use_cassette(path, record="all", upstream=llm_server) as cassette:
+    # The plugin's --llm-server=local path: open_cassette's upstream is where api.openai.com really goes.
+    with open_cassette(path, record="all", upstream=llm_server) as cassette:
         list(client.chat.completions.create(model="gpt-4o-mini", messages=[USER], tools=CHAT_TOOLS, stream=True, max_tokens=40))
+    cassette.finish()
     (interaction,) = cassette.interactions
     assert interaction.request_json == {"model": "gpt-4o-mini", "messages": [USER], "tools": CHAT_TOOLS, "stream": True, "max_tokens": 40}
     assert interaction.tool_calls and interaction.finish_reason == "tool_calls"

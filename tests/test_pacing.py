@@ -26,7 +26,7 @@ from streamtest.faults import stall
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "resilient.yaml"
 # Each test here replays one of the fixture's two interactions.
-pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:1 of 2 recorded interaction:streamtest.UnplayedInteractionsWarning")
 
 
 # ---------------------------------------------------------------------- the schedule, on a fake clock
@@ -173,7 +173,7 @@ def warm_up(sdk: openai.OpenAI) -> None:
     """One fast replay first: the SDK's first call imports and builds its models, time a recording
     never saw (it is spent before the request reaches the transport)."""
     interaction = backup_interaction()
-    with use_cassette(FIXTURE, fail_on_unplayed=False):
+    with use_cassette(FIXTURE, unplayed="warn"):
         list(sdk.chat.completions.create(**interaction.request_json))
 
 
@@ -181,7 +181,7 @@ def sync_arrivals(interaction: Interaction, pace: str | float) -> tuple[list[flo
     """When each event reached the app, from the call (after a warm-up), and the CPU time this thread spent."""
     with openai.OpenAI(api_key="x", max_retries=0) as sdk:
         warm_up(sdk)
-        with use_cassette(FIXTURE, pace=pace, fail_on_unplayed=False):
+        with use_cassette(FIXTURE, replay_pace=pace, unplayed="warn"):
             cpu, start = time.thread_time(), time.perf_counter()
             arrivals = [time.perf_counter() - start for _ in sdk.chat.completions.create(**interaction.request_json)]
             return arrivals, time.thread_time() - cpu
@@ -217,9 +217,9 @@ async def test_a_paced_async_replay_follows_the_recording_and_leaves_the_event_l
             ticks += 1
 
     async with openai.AsyncOpenAI(api_key="x", max_retries=0) as sdk:
-        with use_cassette(FIXTURE, fail_on_unplayed=False):  # warm-up, as warm_up() does
+        with use_cassette(FIXTURE, unplayed="warn"):  # warm-up, as warm_up() does
             [_ async for _ in await sdk.chat.completions.create(**interaction.request_json)]
-        with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False):
+        with use_cassette(FIXTURE, replay_pace="recorded", unplayed="warn"):
             task = asyncio.create_task(ticker())
             start = time.perf_counter()
             stream = await sdk.chat.completions.create(**interaction.request_json)
@@ -238,7 +238,7 @@ def test_a_paced_replay_honours_the_client_read_timeout_on_recorded_gaps() -> No
     assert primary.offsets is not None and primary.offsets[0] > 0.4
     with openai.OpenAI(api_key="x", max_retries=0, timeout=0.2) as sdk:
         warm_up(sdk)
-        with use_cassette(FIXTURE, pace="recorded", fail_on_unplayed=False):
+        with use_cassette(FIXTURE, replay_pace="recorded", unplayed="warn"):
             start = time.perf_counter()
             with pytest.raises(openai.APITimeoutError):
                 list(sdk.chat.completions.create(**primary.request_json))
@@ -252,7 +252,7 @@ def test_a_stall_waits_the_client_read_timeout_only_when_paced(pace: str) -> Non
     timeout = 0.3
     with openai.OpenAI(api_key="x", max_retries=0, timeout=timeout) as sdk:
         warm_up(sdk)
-        with use_cassette(FIXTURE, pace=pace, faults=stall(after=3, call=1)):
+        with use_cassette(FIXTURE, replay_pace=pace, faults=stall(after=3, call=1)):
             start = time.perf_counter()
             with pytest.raises(openai.APITimeoutError):
                 list(sdk.chat.completions.create(**interaction.request_json))

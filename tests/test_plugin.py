@@ -67,7 +67,9 @@ def test_missing_cassette_says_how_to_record(pytester: pytest.Pytester, edge: Ed
     _app(pytester)
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*CassetteNotFoundError*cassettes/test_app/test_joke.yaml: no cassette recorded*pytest --record=missing*"])
+    result.stdout.fnmatch_lines(
+        ["*CassetteNotFoundError*cassettes/test_app/test_joke.yaml: no cassette recorded for this test. Record it with `pytest --record=missing test_app.py::test_joke`*"]
+    )
     assert edge.connections == []
 
 
@@ -157,7 +159,7 @@ def test_calls(request):
     pytester.makeini("[pytest]\nstreamtest_unplayed = warn\n")
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*UserWarning: 1 of 2 recorded interaction(s)*never replayed*"])
+    result.stdout.fnmatch_lines(["*/test_app.py:11: UnplayedInteractionsWarning: 1 of 2 recorded interaction(s)*never replayed*"])
 
 
 def test_unmarked_tests_are_untouched(pytester: pytest.Pytester, edge: EdgeServer) -> None:
@@ -165,6 +167,17 @@ def test_unmarked_tests_are_untouched(pytester: pytest.Pytester, edge: EdgeServe
     pytester.runpytest().assert_outcomes(passed=1)
     assert len(edge.connections) == 1
     assert not (pytester.path / "cassettes").exists()
+
+
+def test_pytester_projects_set_the_asyncio_loop_scope(pytester: pytest.Pytester) -> None:
+    """tests/conftest.py's pytester sets it, so pytest-asyncio's deprecation warning does not bury real ones."""
+    import warnings
+
+    pytester.makepyfile("def test_x(): pass")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pytester.runpytest().assert_outcomes(passed=1)
+    assert [str(w.message) for w in caught if "asyncio_default_fixture_loop_scope" in str(w.message)] == []
 
 
 def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:

@@ -24,7 +24,7 @@ from langchain_openai import ChatOpenAI
 from langgraph.config import get_stream_writer
 from langgraph.graph import START, StateGraph
 
-from streamtest import play
+from streamtest import capture, play
 from streamtest.strategies import (
     GeneratedStream,
     chat_completion_streams,
@@ -370,22 +370,9 @@ def test_a_recording_becomes_a_family_of_streams(joke: GeneratedStream, poem: Ge
 # --------------------------------------------------------------------------- with the capture API
 
 
-def _capture_api() -> Any:
-    import streamtest
-
-    capture = getattr(streamtest, "capture", None)
-    if capture is None:
-        try:
-            from streamtest._transcript.capture import capture
-        except ImportError:
-            pytest.skip("streamtest.capture is not there yet")
-    return capture
-
-
 @STACK
 @given(joke=joke_streams, poem=poem_streams)
 def test_combines_with_capture(joke: GeneratedStream, poem: GeneratedStream) -> None:
-    capture = _capture_api()
     with play(joke, poem):
         transcript = capture(graph, {"topic": "cats"}, stream_mode=["messages", "values"])
     assert transcript.tagged("joke").text == JOKE

@@ -168,6 +168,54 @@ def test_unused_cassettes_and_interactions_fail_the_run(project: pytest.Pytester
     assert clean.ret == 0 and "--streamtest-unused" not in clean.stdout.str()
 
 
+CONFIGURED = '''
+import os
+
+import openai
+import pytest
+
+
+def ask(prompt):
+    client = openai.OpenAI(base_url=os.environ["EDGE_URL"] + "/v1", max_retries=0)
+    stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}], stream=True)
+    return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+
+@pytest.fixture
+def streamtest_config():
+    return {"cassette": "answers"}
+
+
+@pytest.mark.streamtest
+def test_from_the_fixture():
+    assert ask("one") == "Why was"
+
+
+@pytest.mark.streamtest(cassette="other")
+def test_from_the_marker():
+    assert ask("two") == "Why was"
+'''
+
+
+def test_unused_counts_the_cassette_the_streamtest_config_fixture_names(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's way to choose a cassette per module: the fixture, not the marker; the cassette is used all the same."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-summary0123456789abcdefghijkl")
+    pytester.makepyfile(test_app=CONFIGURED)
+    with edge_server({"/v1/chat/completions": Route(chunks=chat_chunks(["Why", " was"]))}) as server:
+        monkeypatch.setenv("EDGE_URL", server.url)
+        pytester.runpytest("--record").assert_outcomes(passed=2)
+    assert sorted(p.name for p in (pytester.path / "cassettes").iterdir()) == ["answers.yaml", "other.yaml"]
+    result = pytester.runpytest("--streamtest-unused")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "no collected test uses" not in result.stdout.str()
+    (pytester.path / "cassettes" / "stale.yaml").write_text((pytester.path / "cassettes" / "answers.yaml").read_text())
+    stale = pytester.runpytest("--streamtest-unused", "-k", "test_from_the_fixture")  # its folder comes from the fixture alone
+    assert stale.ret == pytest.ExitCode.TESTS_FAILED
+    stale.stdout.fnmatch_lines(["  cassettes/stale.yaml: no collected test uses this cassette"])
+    assert "answers.yaml: no collected" not in stale.stdout.str()
+
+
 def test_unused_needs_one_process(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    pass\n")
     result = pytester.runpytest("--streamtest-unused", "-p", "xdist", "-n", "2")

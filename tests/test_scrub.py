@@ -11,6 +11,7 @@ from vcr.request import Request
 
 from streamtest._cassette.scrub import (
     PLACEHOLDER,
+    POLICY_KEYS,
     Leak,
     ScrubPolicy,
     find_leaks,
@@ -19,6 +20,7 @@ from streamtest._cassette.scrub import (
     scrub_request,
     scrub_response,
 )
+from streamtest._exceptions import UsageError
 
 
 def _request(uri: str = "https://api.openai.com/v1/chat/completions", **headers: str) -> Request:
@@ -297,3 +299,21 @@ def test_scrubbing_any_json_leaves_no_credential_field_and_is_idempotent(value: 
 
     check(clean)
     assert changed == (clean != value)
+
+
+def test_one_builder_honours_every_policy_key() -> None:
+    """``from_settings`` is what the plugin and the command both build with: every key changes the policy."""
+    default = ScrubPolicy()
+    for key in POLICY_KEYS:
+        built = ScrubPolicy.from_settings({key: ["x-tenant-pin"], "unrelated": 1})
+        assert getattr(built, key) != getattr(default, key), key
+    assert ScrubPolicy.from_settings({}) == default
+    with pytest.raises(UsageError, match=r"scrub_fields='pin': expected a list of strings"):
+        ScrubPolicy.from_settings({"scrub_fields": "pin"})
+    with pytest.raises(UsageError, match=r"secret_env=\[1\]: expected a list of strings"):
+        ScrubPolicy.from_settings({"secret_env": [1]})
+
+
+def test_the_plugin_registers_an_ini_key_for_every_policy_key(pytestconfig: pytest.Config) -> None:
+    for key in POLICY_KEYS:
+        assert pytestconfig.getini(f"streamtest_{key}") == [], key  # ValueError for a key never registered

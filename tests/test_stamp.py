@@ -83,6 +83,6 @@ def test_recording_stamps_the_cassette_and_each_request_start(tmp_path: Path) ->
     assert 0 <= first < 0.5
     # The first stream took at least 5 chunks x 50 ms; the second request came after it.
     assert second >= first + 0.25
-    with use_cassette(path, fail_on_unplayed=False) as replayed:
+    with use_cassette(path, unplayed="warn") as replayed:
         assert [i.started for i in replayed.interactions] == [first, second]
         assert replayed.recorded_at == cassette.recorded_at

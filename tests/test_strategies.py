@@ -569,7 +569,15 @@ def test_a_tool_calls_strategy_must_draw_lists() -> None:
 def test_public_names() -> None:
     assert sorted(S.__all__) == sorted(n for n in S.__all__ if hasattr(S, n))
     assert S.chunkings.__module__ == "streamtest.strategies"
-    assert S.GeneratedStream.__module__ == "streamtest.strategies"
+
+
+def test_importing_the_strategies_leaves_shared_classes_alone() -> None:
+    """Only the strategy functions report the public module; the wire's types keep theirs."""
+    from streamtest._wire import base
+
+    assert S.ToolCall is base.ToolCall is streamtest.ToolCall and S.Usage is base.Usage is streamtest.Usage
+    assert base.ToolCall.__module__ == base.Usage.__module__ == "streamtest._wire.base"
+    assert {"ToolCall", "Usage"} <= set(streamtest.__all__)
 
 
 def test_ci_profile() -> None:

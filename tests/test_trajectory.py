@@ -70,7 +70,7 @@ def test_a_responses_api_call_is_one_model_call_though_its_first_chunk_carries_t
 
     from streamtest.strategies import agent_loops
 
-    loop = find(agent_loops([[("get_weather", {"city": "Paris"})]], "Sunny.", api="responses"), lambda _: True)
+    loop = find(agent_loops([[("get_weather", {"city": "Paris"})]], answer="Sunny.", api="responses"), lambda _: True)
     with play(*loop):
         t = capture(weather_agent_responses, ASK)
     model_calls = [call for call in t.calls() if call.events[0].node == "model"]

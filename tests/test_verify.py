@@ -225,3 +225,59 @@ def test_record_verify_against_the_local_server(pytester: pytest.Pytester, llm_s
             "*re-record with: pytest --record test_app.py::test_joke",
         ]
     )
+
+
+GOLDEN_APP = '''
+import os
+from typing import TypedDict
+
+import openai
+import pytest
+from langgraph.graph import START, StateGraph
+
+from streamtest import capture
+
+
+def ask(prompt):
+    client = openai.OpenAI(base_url=os.environ["EDGE_URL"] + "/v1", max_retries=0)
+    stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}], stream=True)
+    return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+
+class State(TypedDict):
+    joke: str
+
+
+graph = StateGraph(State).add_node("write", lambda state: {"joke": ask("Write a joke")}).add_edge(START, "write").compile()
+
+
+@pytest.mark.streamtest
+def test_joke(golden_transcript):
+    golden_transcript.check(capture(graph, {"joke": ""}, stream_mode="updates"))
+'''
+
+
+def test_verify_compares_golden_transcripts_and_writes_none(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's agent test (marker + golden_transcript) under --record=verify: the golden is compared, never written."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-verify0123456789abcdefghijkl")
+    pytester.makepyfile(test_app=GOLDEN_APP)
+    golden = pytester.path / "cassettes" / "test_app" / "test_joke.transcript.yaml"
+    with edge_server({"/v1/chat/completions": Route(chunks=chat_chunks(["Why", " was"]))}) as server:
+        monkeypatch.setenv("EDGE_URL", server.url)
+        pytester.runpytest("--record").assert_outcomes(passed=1)
+        written = golden.read_text()
+        pytester.runpytest("--record=verify").assert_outcomes(passed=1)
+        assert len(server.connections) == 2  # verified live
+        assert golden.read_text() == written
+
+        golden.write_text(written.replace("Why was", "Why is"))
+        failed = pytester.runpytest("--record=verify")
+        failed.assert_outcomes(failed=1)
+        failed.stdout.fnmatch_lines(["*the normalized transcript differs from*test_joke.transcript.yaml*"])
+        assert "Why is" in golden.read_text()  # compared, not rewritten
+
+        golden.unlink()
+        missing = pytester.runpytest("--record=verify")
+        missing.assert_outcomes(failed=1)
+        missing.stdout.fnmatch_lines(["*no golden transcript recorded for this test*--record=missing test_app.py::test_joke*"])
+        assert not golden.exists()

@@ -16,7 +16,7 @@ import openai
 import pytest
 from langchain_openai import ChatOpenAI
 
-from streamtest import ReplayMismatchError, UnplayedInteractionsError, play, use_cassette
+from streamtest import ReplayMismatchError, UnplayedInteractionsError, UnplayedInteractionsWarning, play, use_cassette
 from streamtest._cassette.format import load_path
 from tests.edge_server import Route, chat_chunks, edge_server
 
@@ -251,11 +251,14 @@ def test_fewer_calls_than_recorded_fails_on_finish(tmp_path: Path) -> None:
         with use_cassette(path, record="all"):
             for _ in range(2):
                 _tokens(_client(server.url).chat.completions.create(model="m", messages=PROMPT, stream=True))
-    with pytest.raises(UnplayedInteractionsError, match=r"1 of 2 recorded interaction\(s\).*#2.*fewer LLM calls"):
+    with pytest.raises(UnplayedInteractionsError, match=r"1 of 2 recorded interaction\(s\).*#2.*fewer LLM calls.*re-record with `use_cassette\(path, record=\"all\"\)`"):
         with use_cassette(path):
             _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True))
-    with pytest.warns(UserWarning, match="never replayed"), use_cassette(path, fail_on_unplayed=False):
+    with pytest.warns(UnplayedInteractionsWarning, match="never replayed") as warned, use_cassette(path, unplayed="warn"):
         _tokens(_client("http://x.invalid").chat.completions.create(model="m", messages=PROMPT, stream=True))
+    (warning,) = warned.list
+    assert issubclass(warning.category, UserWarning)
+    assert warning.filename == __file__  # the `with use_cassette(...)` line, not streamtest's code
 
 
 def test_replay_never_opens_a_socket(tmp_path: Path) -> None:

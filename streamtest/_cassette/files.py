@@ -1,29 +1,54 @@
 """Every file streamtest writes: checked by the leak guard all together, then written atomically.
 
-A test's files (its cassette, its golden transcripts) are written by one call,
+A test's files (its cassette, its golden transcripts; ``streamtest import`` and
+``lint --fix`` output too) are written by one call,
 :func:`write_guarded`, at the end of a passing test: every text is checked
 first, and when one holds a credential none is written, so a refused test
 leaves nothing behind. Each file is written through a temporary file in the
 same folder and ``os.replace``: readers (and a Ctrl-C, and xdist workers) see
 the old file or the new one. A temporary file left by a killed run
 (``.<name>.<pid>.<random>.tmp``) is removed the next time that file is written.
+
+Which names are cassettes, golden transcripts and temporary files is decided
+here too (:data:`CASSETTE_SUFFIXES`, :data:`GOLDEN_SUFFIX`, :func:`temp_target`),
+for everything that looks at a folder of them: the run summary, the golden
+fixture, ``streamtest lint`` and ``streamtest import``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamtest._cassette.scrub import Leak, ScrubPolicy, locate_leaks
-from streamtest._exceptions import SecretLeakError
+from streamtest._exceptions import CassetteNotFoundError, SecretLeakError
 
-__all__ = ["TEMP_SUFFIX", "PendingFile", "atomic_write", "remove_stale_temps", "write_guarded"]
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "GOLDEN_SUFFIX",
+    "TEMP_SUFFIX",
+    "PendingFile",
+    "atomic_write",
+    "cassette_file",
+    "check_guarded",
+    "is_cassette_name",
+    "remove_stale_temps",
+    "temp_target",
+    "write_guarded",
+]
 
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+"""Suffixes of cassette files: streamtest's and vcrpy's YAML, pytest-recording's JSON, cassetter's TOML."""
+GOLDEN_SUFFIX = ".transcript.yaml"
+"""A golden transcript beside its cassette: ``<cassette stem>[.<name>].transcript.yaml``."""
 TEMP_SUFFIX = ".tmp"
+# `.<target>.<pid>.<mkstemp's random part>.tmp`; files written before the pid was in the name have none.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+?)(?:\.(?P<pid>\d+))?\.[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX))
 
 
 @dataclass(frozen=True)
@@ -45,11 +70,18 @@ class PendingFile:
 def write_guarded(files: Sequence[PendingFile], policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> None:
     """Write every file, or none: ``SecretLeakError`` when any would hold a credential."""
     __tracebackhide__ = True  # pytest: the message says it all; the arguments are the test's files
-    refused = [(f, leaks) for f in files if (leaks := locate_leaks(f.parts, policy, environ, whole=f.text))]
-    if refused:
-        raise SecretLeakError(_refusal(refused, len(files)))
+    check_guarded(files, policy, environ)
     for f in files:
         atomic_write(f.path, f.text)
+
+
+def check_guarded(files: Sequence[PendingFile], policy: ScrubPolicy, environ: Mapping[str, str] | None = None) -> None:
+    """What :func:`write_guarded` checks before writing (a dry run asks it alone): ``SecretLeakError`` on a credential."""
+    __tracebackhide__ = True
+    refused = [(f, leaks) for f in files if (leaks := locate_leaks(f.parts, policy, environ, whole=f.text))]
+    if refused:
+        found = tuple(dict.fromkeys(leak.what for _, leaks in refused for leak in leaks))
+        raise SecretLeakError(_refusal(refused, len(files)), found=found)
 
 
 _ADVICE = {
@@ -107,26 +139,45 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Delete temporary files a killed writer left for ``path``; return what was removed.
+def cassette_file(path: str | os.PathLike[str], *, test_id: str | None = None) -> Path:
+    """``path`` when it is a file to read a cassette from; ``CassetteNotFoundError`` when it is missing or a folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise CassetteNotFoundError(path, test_id=test_id, folder=path.is_dir())
+    return path
+
+
+def is_cassette_name(path: Path) -> bool:
+    """Whether a file of this name may be a cassette (not a golden transcript, not hidden); its content decides the rest."""
+    return path.suffix in CASSETTE_SUFFIXES and not path.name.endswith(GOLDEN_SUFFIX) and not path.name.startswith(".")
+
+
+def temp_target(path: Path) -> Path | None:
+    """The file that ``path``, a temporary file :func:`atomic_write` left behind, was written for; else ``None``.
 
     A temp file names its writer's pid: one whose process is gone (or that is
     this process: its writes are not running concurrently with this one) is
-    stale. A temp file of a live process is another writer's, and left alone.
+    stale, and its target is returned. A temp file of a live process is
+    another writer's, in flight: ``None``, as for any other file.
     """
+    match = _TEMP_NAME.fullmatch(path.name)
+    if match is None:
+        return None
+    pid = match["pid"]
+    if pid is not None and int(pid) != os.getpid() and _alive(int(pid)):
+        return None
+    return path.with_name(match["target"])
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files a killed writer left for ``path``; return what was removed (see :func:`temp_target`)."""
     removed = []
-    prefix = f".{path.name}."
     with contextlib.suppress(OSError):
         for candidate in path.parent.iterdir():
-            name = candidate.name
-            if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
-                continue
-            pid_part = name[len(prefix) :].split(".", 1)[0]
-            if pid_part.isdigit() and int(pid_part) != os.getpid() and _alive(int(pid_part)):
-                continue
-            with contextlib.suppress(OSError):
-                candidate.unlink()
-                removed.append(candidate)
+            if candidate.name.startswith(f".{path.name}.") and temp_target(candidate) == path:
+                with contextlib.suppress(OSError):
+                    candidate.unlink()
+                    removed.append(candidate)
     return removed
 
 

@@ -31,16 +31,19 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
+from streamtest._exceptions import UsageError
 from streamtest._wire.framing import Framing, framing_for
 
 __all__ = [
     "DUMMY_API_KEY",
     "MIN_SECRET_LENGTH",
     "PLACEHOLDER",
+    "POLICY_KEYS",
+    "WEAKENING_KEYS",
     "Leak",
     "ScrubPolicy",
     "find_leaks",
@@ -48,6 +51,7 @@ __all__ = [
     "scrub_json",
     "scrub_request",
     "scrub_response",
+    "string_list",
 ]
 
 # Set as OPENAI_API_KEY when none is set, so clients built at import time exist.
@@ -182,15 +186,41 @@ SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+POLICY_KEYS: Mapping[str, Literal["args", "linelist"]] = {
+    "drop_request_headers": "args",
+    "drop_query_params": "args",
+    "scrub_fields": "args",
+    "keep_response_headers": "args",
+    "secret_env": "args",
+    "public_env": "args",
+    "secret_patterns": "linelist",
+}
+"""The settings that extend a :class:`ScrubPolicy`, and their pytest ini type (``streamtest_<key>`` in an ini file).
+
+The plugin registers its ini keys from this, and the ``streamtest`` command reads
+the same keys from the project's pytest configuration: one list, so no key is
+honoured by one and ignored by the other.
+"""
+
+
+WEAKENING_KEYS = frozenset({"keep_response_headers", "public_env"})
+"""The policy keys that let something through (a response header kept, a variable trusted).
+
+Where settings are layered (ini, ``streamtest_config`` fixture, marker), a
+per-test list of one of these replaces the project's: letting a value through
+is that test's decision. The other keys protect, and add up: a test that
+scrubs one more field must not stop scrubbing the project's.
+"""
+
+
 @dataclass(frozen=True)
 class ScrubPolicy:
     """What to remove before writing and what to refuse after serializing.
 
-    Users extend the defaults from ini keys (``streamtest_drop_request_headers``,
-    ``streamtest_drop_query_params``, ``streamtest_scrub_fields``,
-    ``streamtest_keep_response_headers``, ``streamtest_secret_env``,
-    ``streamtest_public_env``, ``streamtest_secret_patterns``), the marker or the
-    ``streamtest_config`` fixture.
+    Users extend the defaults with the :data:`POLICY_KEYS` settings, from ini keys
+    (``streamtest_scrub_fields``...), the marker or the ``streamtest_config``
+    fixture, or the ``streamtest`` command's pytest configuration file: all
+    through :meth:`from_settings`.
     """
 
     drop_request_headers: frozenset[str] = frozenset()
@@ -231,6 +261,15 @@ class ScrubPolicy:
             secret_patterns=self.secret_patterns + tuple((f"pattern {p!r}", p) for p in secret_patterns),
         )
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Iterable[str]]) -> ScrubPolicy:
+        """The default policy extended with the :data:`POLICY_KEYS` in ``settings`` (other keys are ignored).
+
+        ``UsageError`` when a value is a string or holds anything but strings
+        (``scrub_fields="pin"`` would otherwise scrub ``p``, ``i`` and ``n``).
+        """
+        return cls().extended(**{key: string_list(key, settings[key]) for key in POLICY_KEYS if key in settings})
+
     def is_credential_name(self, name: str) -> bool:
         """Whether a header, query parameter or form field of this name may carry a credential."""
         lowered = name.lower()
@@ -253,6 +292,16 @@ class ScrubPolicy:
             or normalized in self.scrub_fields
             or normalized.endswith(_CREDENTIAL_FIELD_SUFFIXES)
         )
+
+
+def string_list(key: str, value: object) -> tuple[str, ...]:
+    """``value`` as a tuple of strings, or ``UsageError`` naming ``key`` and showing the value."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise UsageError(f"{key}={value!r}: expected a list of strings")
+    items = tuple(value)
+    if not all(isinstance(item, str) for item in items):
+        raise UsageError(f"{key}={value!r}: expected a list of strings")
+    return items
 
 
 def _field_key(name: str) -> str:

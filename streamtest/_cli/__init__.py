@@ -3,6 +3,7 @@
 - :mod:`.main`: the argument parser (argparse) and the dispatch; ``--help`` on every subcommand;
 - :mod:`.recording`: a cassette file read for the command (any dialect), and what each event was, when;
 - :mod:`.output`: plain text, or colour through ``rich`` when it is installed and the output is a terminal;
+- :mod:`.config`: the pytest configuration file pytest would read, for the scrub and leak settings;
 - :mod:`.show`, :mod:`.timeline`, :mod:`.lint`, :mod:`.diff`, :mod:`.importer`: one subcommand each.
 
 Nothing imports this package but ``streamtest.__main__`` and the console script;

@@ -20,8 +20,6 @@ from streamtest._cli.output import Output
 
 __all__ = ["Outcome", "import_paths", "print_outcomes"]
 
-_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-_GOLDEN_SUFFIX = ".transcript.yaml"
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,7 @@ class Outcome:
 
 def _sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     """``(file, the folder its --out layout is relative to)``: each file named, and each cassette in a folder."""
+    from streamtest._cassette.files import is_cassette_name
     from streamtest._cli.recording import looks_like_a_cassette
 
     for path in paths:
@@ -48,8 +47,7 @@ def _sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
         for child in sorted(path.rglob("*")):
             if (
                 child.is_file()
-                and child.suffix in _SUFFIXES
-                and not child.name.endswith(_GOLDEN_SUFFIX)
+                and is_cassette_name(child)
                 and not any(part.startswith(".") for part in child.relative_to(path).parts)
                 and looks_like_a_cassette(child.read_text(encoding="utf-8", errors="replace"))
             ):
@@ -69,12 +67,12 @@ def import_paths(
 
 
 def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, force: bool, in_place: bool) -> Outcome:
-    from streamtest._cassette.files import atomic_write
+    from streamtest._cassette import files
     from streamtest._cassette.foreign import DIALECTS, file_dialect, read_foreign
     from streamtest._cassette.format import dump
-    from streamtest._cassette.scrub import find_leaks, scrub_request, scrub_response
+    from streamtest._cassette.scrub import scrub_request, scrub_response
     from streamtest._cassette.stamp import format_stamp, recorded_at_of
-    from streamtest._exceptions import CassetteError
+    from streamtest._exceptions import CassetteError, SecretLeakError
 
     if not source.is_file():
         return Outcome(source, "failed", "no such file")
@@ -94,10 +92,12 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
     requests = [scrub_request(request, policy) for request in foreign.requests]
     responses = [scrub_response(response, policy) for response in foreign.responses]
     stamp = recorded_at_of(text)
-    converted = dump(requests, responses, recorded_at=format_stamp(stamp) if stamp else None)
-    if leaks := find_leaks(converted, policy):
+    pending = files.PendingFile(target, dump(requests, responses, recorded_at=format_stamp(stamp) if stamp else None))
+    try:  # the one write path: the leak guard, then an atomic write (a dry run only asks the guard)
+        (files.check_guarded if dry_run else files.write_guarded)([pending], policy)
+    except SecretLeakError as refused:
         return Outcome(
-            source, "failed", f"refused: the converted cassette would hold {', '.join(leaks)} (in a body or URL "
+            source, "failed", f"refused: the converted cassette would hold {', '.join(refused.found)} (in a body or URL "
             "the scrubber keeps); nothing was written", target
         )
     events = sum(len(response.get("chunks") or ()) for response in responses)
@@ -110,7 +110,6 @@ def _one(source: Path, target: Path, policy: ScrubPolicy, *, dry_run: bool, forc
     detail = f"{DIALECTS[foreign.dialect]}: " + "; ".join(notes)
     if dry_run:
         return Outcome(source, "would convert", detail, target)
-    atomic_write(target, converted)
     if in_place and target != source:
         source.unlink()
     return Outcome(source, "converted", detail, target)

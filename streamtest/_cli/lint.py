@@ -5,7 +5,8 @@ guard a recording goes through, run again over files committed before a
 pattern or a variable was added); it is in the canonical form streamtest
 writes (an event edited by hand into other JSON or YAML would replay as
 edited); event times do not run backwards. Per folder: stray temporary files
-(``.<name>.<random>.tmp``) left by an interrupted write. Another tool's
+(``.<name>.<pid>.<random>.tmp``) left by an interrupted write (a running
+writer's are in flight, not stray: ``files.temp_target``). Another tool's
 cassettes are read and flagged for ``streamtest import``. Golden transcripts go
 through the leak guard too. Which recorded interactions no test plays is a
 question for a test run: ``pytest --streamtest-unused``.
@@ -14,20 +15,17 @@ question for a test run: ``pytest --streamtest-unused``.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamtest._cassette.files import CASSETTE_SUFFIXES, GOLDEN_SUFFIX, temp_target
 from streamtest._cassette.scrub import ScrubPolicy, find_leaks
 from streamtest._cli.output import Output
 from streamtest._cli.recording import looks_like_a_cassette
 
 __all__ = ["Finding", "canonical_form", "lint", "print_findings"]
 
-_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
-_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-_GOLDEN_SUFFIX = ".transcript.yaml"
 
 
 @dataclass(frozen=True)
@@ -72,18 +70,17 @@ def lint(paths: Iterable[Path], policy: ScrubPolicy, *, fix: bool = False) -> Re
         if not path.exists():
             report.findings.append(Finding(path, "error", "no such file or folder"))
             continue
-        if _TEMP.match(path.name):
-            target = path.with_name(path.name[1:].rsplit(".", 2)[0])
+        if (target := temp_target(path)) is not None:  # a live writer's temp file is not stray
             beside = f" (beside {target.name})" if target.exists() else ""
             report.findings.append(
                 Finding(path, "error", f"stray temporary file{beside}: a write was interrupted; delete it")
             )
             continue
-        if path.name.endswith(_GOLDEN_SUFFIX):
+        if path.name.endswith(GOLDEN_SUFFIX):
             report.others += 1
             report.findings.extend(_leaks(path, _text(path, report), policy))
             continue
-        if path.suffix not in _CASSETTE_SUFFIXES:
+        if path.suffix not in CASSETTE_SUFFIXES:
             continue
         text = _text(path, report)
         if text is None:
@@ -167,11 +164,16 @@ def _not_canonical(path: Path, text: str, canonical: str, policy: ScrubPolicy, *
     lines = sum(max(b - a, d - c) for _, a, b, c, d in changed)
     found = ours[i1] if i1 < len(ours) and tag != "insert" else "<nothing>"
     wanted = theirs[j1] if j1 < len(theirs) and tag != "delete" else "<nothing>"
-    if fix and not find_leaks(canonical, policy):
-        from streamtest._cassette.files import atomic_write
+    if fix:
+        from streamtest._cassette.files import PendingFile, write_guarded
+        from streamtest._exceptions import SecretLeakError
 
-        atomic_write(path, canonical)
-        return Finding(path, "warning", f"rewritten in canonical form ({lines} line(s) changed)", i1 + 1)
+        try:  # a cassette holding a credential is reported by _leaks, and left as it is
+            write_guarded([PendingFile(path, canonical)], policy)
+        except SecretLeakError:
+            pass
+        else:
+            return Finding(path, "warning", f"rewritten in canonical form ({lines} line(s) changed)", i1 + 1)
     return Finding(
         path,
         "error",

@@ -10,23 +10,18 @@ behind it, is imported only when it runs. Exit status: 0 fine, 1 findings
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from streamtest._cassette.scrub import ScrubPolicy
+    from streamtest._cli.config import PytestConfig
 
 __all__ = ["main"]
 
 _DESCRIPTION = "Show, draw, lint, diff and import the cassettes streamtest (and vcrpy, pytest-recording, cassetter) record."
-_POLICY_KEYS = {
-    "streamtest_drop_request_headers": "args",
-    "streamtest_keep_response_headers": "args",
-    "streamtest_secret_env": "args",
-    "streamtest_secret_patterns": "linelist",
-}
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -91,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _policy_arguments(parser: argparse.ArgumentParser, *, scrub: bool = False) -> None:
     group = parser.add_argument_group(
-        "secrets", "added to the defaults and to the streamtest_* keys of pyproject.toml's [tool.pytest.ini_options]"
+        "secrets",
+        "added to the defaults and to the streamtest_* scrub and leak keys of the pytest configuration file pytest "
+        "would read for PATH (pytest.ini, pyproject.toml, tox.ini or setup.cfg, nearest first); the output names it",
     )
     group.add_argument("--secret-env", action="append", default=[], metavar="NAME", help="an environment variable whose value must never appear")
     group.add_argument("--secret-pattern", action="append", default=[], metavar="REGEX", help="a pattern that must never appear")
@@ -100,35 +97,18 @@ def _policy_arguments(parser: argparse.ArgumentParser, *, scrub: bool = False) -
         group.add_argument("--keep-header", action="append", default=[], metavar="NAME", help="a response header to keep")
 
 
-def _ini_values() -> dict[str, list[str]]:
-    """The scrub keys of the nearest pyproject.toml, as pytest would read them."""
-    for folder in (Path.cwd(), *Path.cwd().parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                options = tomllib.loads(candidate.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {}).get("ini_options", {})
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                return {}
-            values = {}
-            for key, kind in _POLICY_KEYS.items():
-                value: Any = options.get(key, [])
-                if isinstance(value, str):
-                    value = shlex.split(value) if kind == "args" else [line.strip() for line in value.splitlines() if line.strip()]
-                values[key] = [str(item) for item in value]
-            return values
-    return {}
-
-
-def _policy(args: argparse.Namespace) -> Any:
+def _policy(args: argparse.Namespace, config: PytestConfig) -> ScrubPolicy:
+    """The policy ``pytest --record`` would scrub with (the config file's keys), plus the command line's."""
     from streamtest._cassette.scrub import ScrubPolicy
 
-    ini = _ini_values()
-    return ScrubPolicy().extended(
-        drop_request_headers=[*ini.get("streamtest_drop_request_headers", []), *getattr(args, "drop_header", [])],
-        keep_response_headers=[*ini.get("streamtest_keep_response_headers", []), *getattr(args, "keep_header", [])],
-        secret_env=[*ini.get("streamtest_secret_env", []), *args.secret_env],
-        secret_patterns=[*ini.get("streamtest_secret_patterns", []), *args.secret_pattern],
-    )
+    settings = config.policy_settings()
+    given = {
+        "drop_request_headers": getattr(args, "drop_header", []),
+        "keep_response_headers": getattr(args, "keep_header", []),
+        "secret_env": args.secret_env,
+        "secret_patterns": args.secret_pattern,
+    }
+    return ScrubPolicy.from_settings({key: [*settings.get(key, []), *given.get(key, [])] for key in {*settings, *given}})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,6 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # `streamtest show x.yaml | head`
         return 0
+    except OSError as exc:  # a missing file, a folder, no permission: one line, no traceback
+        Output(sys.stderr).line(f"streamtest {args.command}: {_os_problem(exc)}", "bold red")
+        return 2
+
+
+def _os_problem(exc: OSError) -> str:
+    import errno
+
+    reason = {errno.ENOENT: "no such file", errno.EISDIR: "a folder, not a cassette file"}.get(exc.errno or 0, exc.strerror)
+    return f"{exc.filename}: {reason}" if exc.filename is not None else str(exc)
 
 
 def _run(args: argparse.Namespace, out: Any) -> int:
@@ -167,9 +157,12 @@ def _run(args: argparse.Namespace, out: Any) -> int:
         show(recording, out, only=args.interaction)
         return 0
     if args.command == "lint":
+        from streamtest._cli.config import find_pytest_config
         from streamtest._cli.lint import lint, print_findings
 
-        report = lint(args.paths, _policy(args), fix=args.fix)
+        config = find_pytest_config(args.paths)
+        out.line(config.describe(), "dim")
+        report = lint(args.paths, _policy(args, config), fix=args.fix)
         print_findings(report, out)
         return 1 if report.errors else 0
     if args.command == "diff":
@@ -177,8 +170,11 @@ def _run(args: argparse.Namespace, out: Any) -> int:
         from streamtest._cli.recording import read_recording
 
         return 1 if diff(read_recording(args.a), read_recording(args.b), out) else 0
+    from streamtest._cli.config import find_pytest_config
     from streamtest._cli.importer import import_paths, print_outcomes
 
-    outcomes = import_paths(args.paths, _policy(args), out=args.out, dry_run=args.dry_run, force=args.force)
+    config = find_pytest_config(args.paths)
+    out.line(config.describe(), "dim")
+    outcomes = import_paths(args.paths, _policy(args, config), out=args.out, dry_run=args.dry_run, force=args.force)
     print_outcomes(outcomes, out)
     return 1 if any(outcome.failed for outcome in outcomes) else 0

@@ -12,8 +12,8 @@
   syrupy: ``--record`` (``streamtest_record`` option) -> fixture -> the file
   is queued on the test item -> the plugin's end-of-test step writes it with
   the cassette, through the same leak guard (all of the test's files or none,
-  atomically); plain ``pytest`` compares and fails with a diff; a missing file
-  fails with the command that records it. The document is scrubbed like a
+  atomically); plain ``pytest`` and ``--record=verify`` compare and fail with a
+  diff; a missing file fails with the command that records it. The document is scrubbed like a
   cassette body (credential fields become ``<scrubbed>``) before it is
   compared or written.
 
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.files import CASSETTE_SUFFIXES, GOLDEN_SUFFIX, PendingFile, write_guarded
 from streamtest._cassette.scrub import ScrubPolicy, scrub_json
 from streamtest._exceptions import RECORD_HINT, GoldenTranscriptError, UsageError
 from streamtest._plugin.paths import pending_files, resolved_cassette_path
@@ -49,8 +49,6 @@ __all__ = [
 
 GOLDEN_FORMAT_VERSION = 1
 _FORMAT_KEY = "streamtest_transcript"
-_SUFFIX = ".transcript.yaml"
-_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".gz")
 _UNSAFE_RE = re.compile(r'[\s<>:"/\\|?*]+')
 _HEADER = "# streamtest golden transcript: written by `pytest --record`, compared by plain `pytest`.\n"
 
@@ -76,9 +74,9 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
 def _golden_beside(cassette: Path, name: str | None) -> Path:
     """``cassettes/mod/test.yaml`` -> ``cassettes/mod/test.transcript.yaml`` (or ``test.<name>...``)."""
     stem = cassette.name
-    while stem.endswith(_CASSETTE_SUFFIXES):
+    while stem.endswith(CASSETTE_SUFFIXES):
         stem = stem.rsplit(".", 1)[0]
-    return cassette.with_name(stem + (f".{name}" if name else "") + _SUFFIX)
+    return cassette.with_name(stem + (f".{name}" if name else "") + GOLDEN_SUFFIX)
 
 
 @functools.cache
@@ -127,10 +125,11 @@ class GoldenTranscript:
         stage: Callable[[PendingFile], None] | None = None,
     ) -> None:
         """``stage`` queues a file for the end of the test; without it a file is written at once (guarded)."""
-        if record not in (None, "none", "all", "missing"):
-            raise UsageError(f"streamtest_record={record!r}: expected None, 'all' or 'missing'.")
+        if record not in (None, "none", "all", "missing", "verify"):
+            raise UsageError(f"streamtest_record={record!r}: expected None, 'none', 'all', 'missing' or 'verify'.")
         self._path_for = path_for
-        self.record = None if record == "none" else record
+        # verify replays the cassette (and checks the live stream's shape): goldens are compared, never written.
+        self.record = None if record in ("none", "verify") else record
         self.test_id = test_id
         self.policy = policy or ScrubPolicy()
         self._stage = stage or (lambda pending: write_guarded([pending], self.policy))

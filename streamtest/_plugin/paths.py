@@ -24,6 +24,7 @@ __all__ = [
     "ACTIVE_CASSETTE_PATH",
     "PENDING_FILES",
     "SCRUB_POLICY",
+    "cassette_files",
     "cassette_path",
     "pending_files",
     "recorded_cassette",
@@ -102,6 +103,17 @@ def _pytest_recording_name(item: pytest.Item) -> str:
     for char in "<>?%*:|\"'/\\":
         name = name.replace(char, "-")
     return name
+
+
+def cassette_files(item: pytest.Item, cassette: str | None) -> tuple[Path, Path]:
+    """``(where --record writes this test's cassette, the file that holds its recording now)``.
+
+    ``cassette`` is the settings' name (marker or ``streamtest_config``), ``None``
+    for the test's own; the second path is another tool's file when only that
+    exists (see :func:`recorded_cassette`).
+    """
+    path = cassette_path(item, cassette)
+    return path, recorded_cassette(path, item if cassette is None else None)
 
 
 def resolved_cassette_path(item: pytest.Item) -> Path:

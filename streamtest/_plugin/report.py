@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from streamtest._cassette.files import is_cassette_name
 from streamtest._plugin.notes import NOTE_PROPERTY, NOTE_SEP
-from streamtest._plugin.paths import FOREIGN_SUFFIXES, cassette_path, recorded_cassette
+from streamtest._plugin.paths import cassette_files
 
 __all__: list[str] = []
 
-_CASSETTE_SUFFIXES = (".yaml", ".yml", *FOREIGN_SUFFIXES)
-_GOLDEN_SUFFIX = ".transcript.yaml"
 
 
 @dataclass
@@ -42,7 +41,7 @@ class _RunLog:
     undated: set[str] = field(default_factory=set)
     played: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     sizes: dict[str, int] = field(default_factory=dict)
-    expected: set[str] = field(default_factory=set)  # cassettes collected tests point to
+    expected: set[str] = field(default_factory=set)  # cassettes collected tests' markers point to
     unused: list[tuple[str, str]] = field(default_factory=list)  # (path, what is unused)
 
     def add(self, value: str) -> None:
@@ -109,21 +108,23 @@ class _Report:
             if marker is None:
                 continue
             name = marker.kwargs.get("cassette")
-            path = cassette_path(item, name if isinstance(name, str) else None)
-            self.log.expected.add(os.fspath(recorded_cassette(path, item if name is None else None)))
+            self.log.expected.add(os.fspath(cassette_files(item, name if isinstance(name, str) else None)[1]))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self._unused or not self.log.expected:
-            return
         log = self.log
+        # What the marker names is known at collection; what the cassette fixture opened (a name from
+        # the streamtest_config fixture too) comes back in its notes.
+        used = log.expected | set(log.replayed) | set(log.written)
+        if not self._unused or not used:
+            return
         on_disk = {
             os.fspath(path)
-            for folder in {Path(path).parent for path in log.expected}
+            for folder in {Path(path).parent for path in used}
             if folder.is_dir()
             for path in folder.iterdir()
-            if path.suffix in _CASSETTE_SUFFIXES and not path.name.endswith(_GOLDEN_SUFFIX) and not path.name.startswith(".")
+            if is_cassette_name(path)
         }
-        log.unused = [(path, "no collected test uses this cassette") for path in sorted(on_disk - log.expected)]
+        log.unused = [(path, "no collected test uses this cassette") for path in sorted(on_disk - used)]
         for path, size in sorted(log.sizes.items()):
             if never := sorted(set(range(1, size + 1)) - log.played[path]):
                 log.unused.append((path, f"no test played interaction(s) #{', #'.join(map(str, never))}"))

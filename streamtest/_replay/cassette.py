@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,7 +34,7 @@ from vcr.matchers import requests_match
 from vcr.patch import CassettePatcherBuilder, ConnectionRemover
 from vcr.request import Request
 
-from streamtest._cassette.files import PendingFile, write_guarded
+from streamtest._cassette.files import PendingFile, cassette_file, write_guarded
 from streamtest._cassette.format import body_bytes, dump, load_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
@@ -44,6 +46,7 @@ from streamtest._exceptions import (
     StreamDriftError,
     StreamtestError,
     UnplayedInteractionsError,
+    UnplayedInteractionsWarning,
     UsageError,
 )
 from streamtest._replay.aws import botocore_installed, botocore_patches
@@ -52,6 +55,7 @@ from streamtest._replay.faults import Fault, by_call
 from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
 from streamtest._replay.pacing import Pace
+from streamtest._replay.settings import DEFAULTS, Settings, merge_settings
 from streamtest._replay.transport import Deck, transport_patches
 from streamtest._replay.verify import describe_drift
 from streamtest._wire.sse import split_events
@@ -319,7 +323,9 @@ class Cassette:
         if stack is not None:
             stack.close()
 
-    def finish(self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = ()) -> None:
+    def finish(
+        self, *, fail_on_unplayed: bool = True, also_write: Sequence[PendingFile] = (), warn_at: tuple[str, int] | None = None
+    ) -> None:
         """End of a successful test: write what was recorded, or check all was replayed.
 
         A mismatch is raised again here even if the code under test caught it
@@ -327,7 +333,9 @@ class Cassette:
         vcrpy's ``CannotOverwriteExistingCassetteException``): the test must
         not pass on a request the cassette could not answer. ``also_write``
         (the test's golden transcripts) is written with the cassette, through
-        the same leak guard: all files or none.
+        the same leak guard: all files or none. ``warn_at``: the ``(file, line)``
+        an :class:`UnplayedInteractionsWarning` points at (the plugin passes the
+        test's, which has returned by then); else the caller outside streamtest.
         """
         if self._errors:
             raise self._errors[0]
@@ -337,7 +345,7 @@ class Cassette:
         if self.verifying and (drift := describe_drift(self._drift_pairs(), cassette=str(self.path), rerecord=self._rerecord_hint)):
             raise StreamDriftError(drift)
         if self._faults:
-            self._check_fired(fail_on_unplayed)
+            self._check_fired(fail_on_unplayed, warn_at)
         elif unplayed := self.unplayed:
             message = (
                 f"{len(unplayed)} of {len(self)} recorded interaction(s) in {self.path} were never replayed "
@@ -346,9 +354,7 @@ class Cassette:
             )
             if fail_on_unplayed:
                 raise UnplayedInteractionsError(message)
-            import warnings
-
-            warnings.warn(message, stacklevel=2)
+            _warn_unplayed(message, warn_at)
         if also_write:
             write_guarded(also_write, self.policy)
 
@@ -423,7 +429,7 @@ class Cassette:
         """The injected faults that fired, in call order."""
         return list(self._fired)
 
-    def _check_fired(self, fail: bool) -> None:
+    def _check_fired(self, fail: bool, warn_at: tuple[str, int] | None) -> None:
         """With faults, interactions may legitimately go unplayed; a fault that never fired may not."""
         unfired = [fault for call, fault in sorted(self._faults.items()) if fault not in self._fired]
         if not unfired:
@@ -434,9 +440,7 @@ class Cassette:
         )
         if fail:
             raise UnplayedInteractionsError(message)
-        import warnings
-
-        warnings.warn(message, stacklevel=3)
+        _warn_unplayed(message, warn_at)
 
     def _drift_pairs(self) -> list[tuple[int, Interaction, Interaction]]:
         with self._lock:
@@ -528,34 +532,37 @@ class Cassette:
 
 
 def open_cassette(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     record: str | RecordMode = RecordMode.NONE,
-    policy: ScrubPolicy | None = None,
+    settings: Settings | None = None,
     rerecord_hint: str | None = None,
-    block_network: bool = True,
     upstream: str | None = None,
-    pace: str | float | Pace | None = None,
-    faults: Fault | Iterable[Fault] = (),
     replaces: Path | None = None,
+    test_id: str | None = None,
 ) -> Cassette:
     """Load (replay, verify) or create (record) the cassette at ``path``, not yet started.
 
-    ``upstream``: while recording or verifying, where requests for api.openai.com
-    really go. With ``faults`` the cassette always replays: faults are injected
-    into a recording, so whatever ``record`` says, nothing is recorded or sent.
-    ``replaces``: another tool's recording of the same test, removed once the new one is written.
+    ``settings``: what the plugin or :func:`use_cassette` merged (the defaults
+    when ``None``). ``upstream``: while recording or verifying, where requests
+    for api.openai.com really go. With faults the cassette always replays:
+    faults are injected into a recording, so whatever ``record`` says, nothing
+    is recorded or sent. ``replaces``: another tool's recording of the same
+    test, removed once the new one is written. ``test_id``: the pytest node
+    id, named by ``CassetteNotFoundError`` when there is no cassette to replay.
     """
     mode = RecordMode.parse(record)
-    planned = by_call(faults)
+    settings = settings or merge_settings(DEFAULTS)
+    policy = settings.scrub_policy()
+    planned = by_call(settings.faults)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
+    if path.is_dir():
+        raise CassetteNotFoundError(path, folder=True)
     recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists()))
     if recording:
         return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream, replaces=replaces)
-    if not path.exists():
-        raise CassetteNotFoundError(path)
-    requests, responses = load_path(path)
+    requests, responses = load_path(cassette_file(path, test_id=test_id))
     verifying = mode is RecordMode.VERIFY and not planned
     return Cassette(
         path,
@@ -564,9 +571,9 @@ def open_cassette(
         requests=requests,
         responses=responses,
         rerecord_hint=hint,
-        block_network=block_network,
+        block_network=settings.block_network,
         upstream=upstream if verifying else None,
-        pace=pace,
+        pace=settings.replay_pace,
         faults=planned.values(),
         verifying=verifying,
     )
@@ -574,30 +581,64 @@ def open_cassette(
 
 @contextlib.contextmanager
 def use_cassette(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     record: str | RecordMode = RecordMode.NONE,
-    policy: ScrubPolicy | None = None,
-    fail_on_unplayed: bool = True,
+    unplayed: str = "fail",
     block_network: bool = True,
-    upstream: str | None = None,
-    pace: str | float | Pace | None = None,
+    replay_pace: str | float | Pace = "fast",
     faults: Fault | Iterable[Fault] = (),
+    drop_request_headers: Iterable[str] = (),
+    drop_query_params: Iterable[str] = (),
+    scrub_fields: Iterable[str] = (),
+    keep_response_headers: Iterable[str] = (),
+    secret_env: Iterable[str] = (),
+    public_env: Iterable[str] = (),
+    secret_patterns: Iterable[str] = (),
 ) -> Iterator[Cassette]:
     """Replay (or record, or verify) the cassette at ``path`` around a block of code, outside pytest too.
 
-    On a clean exit a recording is written atomically and a replay is checked
-    for interactions never played (with ``faults``: for faults never met);
-    when the block raises, nothing is written or checked. ``pace``: ``"fast"``
-    (default), ``"recorded"`` or a speed factor. ``faults``: see
-    :mod:`streamtest.faults`.
+    The keywords are the ``@pytest.mark.streamtest`` marker's (merged by the
+    same code, so they mean and check the same): ``unplayed`` (``"fail"`` or
+    ``"warn"`` when recorded interactions were never replayed), ``block_network``,
+    ``replay_pace`` (``"fast"``, ``"recorded"`` or a speed factor), ``faults``
+    (see :mod:`streamtest.faults`) and the scrub and leak lists (added to the
+    defaults). On a clean exit a recording is written atomically and a replay
+    is checked for interactions never played (with ``faults``: for faults never
+    met); when the block raises, nothing is written or checked.
     """
-    cassette = open_cassette(
-        path, record=record, policy=policy, block_network=block_network, upstream=upstream, pace=pace, faults=faults
-    )
+    given = {
+        "unplayed": unplayed,
+        "block_network": block_network,
+        "replay_pace": replay_pace,
+        "faults": faults,
+        "drop_request_headers": drop_request_headers,
+        "drop_query_params": drop_query_params,
+        "scrub_fields": scrub_fields,
+        "keep_response_headers": keep_response_headers,
+        "secret_env": secret_env,
+        "public_env": public_env,
+        "secret_patterns": secret_patterns,
+    }
+    settings = merge_settings(DEFAULTS, ("use_cassette", given))
+    # `pytest --record` re-records marked tests' cassettes, never this one.
+    cassette = open_cassette(path, record=record, settings=settings, rerecord_hint='use_cassette(path, record="all")')
     with cassette:
         yield cassette
-    cassette.finish(fail_on_unplayed=fail_on_unplayed)
+    cassette.finish(fail_on_unplayed=settings.unplayed == "fail")
+
+
+def _warn_unplayed(message: str, at: tuple[str, int] | None) -> None:
+    """An :class:`UnplayedInteractionsWarning` at ``at``, or at the first caller outside streamtest and contextlib."""
+    import warnings
+
+    if at is not None:
+        warnings.warn_explicit(message, UnplayedInteractionsWarning, *at)
+        return
+    frame, level = sys._getframe(1), 1  # level 1: the function calling warnings.warn, this one's caller
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("streamtest.", "contextlib")):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UnplayedInteractionsWarning, stacklevel=level + 1)
 
 
 def _request_text(request: Request) -> str:

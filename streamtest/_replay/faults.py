@@ -225,6 +225,8 @@ KINDS = ("cut", "http_error", "malformed", "stall", "error_event")
 
 def by_call(faults: Fault | Iterable[Fault]) -> dict[int, Fault]:
     """Faults keyed by call number; ``UsageError`` for anything else or two faults on one call."""
+    if isinstance(faults, str | bytes):  # list("cut") would report 'c' as "not a fault"
+        raise UsageError(f"faults={faults!r}: expected a fault or a list of faults, built with streamtest.faults (cut, http_error...)")
     items = [faults] if isinstance(faults, Fault) else list(faults)
     keyed: dict[int, Fault] = {}
     for fault in items:

@@ -158,8 +158,8 @@ def _respaced(arguments: str) -> str:
 
 def agent_loops(
     turns: Sequence[TurnLike],
-    answer: str | SearchStrategy[str] | None = None,
     *,
+    answer: str | SearchStrategy[str] | None = None,
     api: Api = CHAT_COMPLETIONS,
     usage: bool | None = None,
     max_size: int | None = None,

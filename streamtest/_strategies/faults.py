@@ -42,7 +42,9 @@ def _interactions(cassette: object) -> list[Interaction]:
     from streamtest._cassette.interaction import Interaction, interactions_of
 
     if isinstance(cassette, str | Path):
-        return interactions_of(*load_path(cassette))
+        from streamtest._cassette.files import cassette_file
+
+        return interactions_of(*load_path(cassette_file(cassette)))
     found = getattr(cassette, "interactions", cassette)
     if isinstance(found, Sequence) and all(isinstance(item, Interaction) for item in found):
         return list(found)

@@ -14,9 +14,16 @@ Six families, each also a ``Transcript`` method:
 - trajectories: :func:`assert_trajectory`, agentevals' strict / unordered /
   subset / superset modes with per-tool argument matching.
 
-Every assertion takes keyword filters ``tag=``, ``node=``, ``mode=`` (the same as
-``transcript.tagged(tag).from_node(node).mode(mode)``) and fails on an empty
-view: an assertion that checks nothing would hide the bug it exists for.
+The token, text, metadata, routing and conservation assertions
+(:func:`assert_tokens`, :func:`assert_tokens_in_order`, :func:`assert_text`,
+:func:`assert_text_matches_state`, :func:`assert_metadata`, :func:`assert_from_nodes`,
+:func:`assert_tags_exclusive`, :func:`assert_conserves`) take keyword filters
+``tag=``, ``node=``, ``mode=`` (the same as
+``transcript.tagged(tag).from_node(node).mode(mode)``); :func:`assert_tool_calls`
+and :func:`assert_trajectory` take ``tag=`` and ``node=`` (the trajectory's
+``mode=`` is how calls are matched). :func:`interleaves` and
+:func:`assert_not_interleaved` compare two tags over the whole transcript. Each
+fails on an empty view: an assertion that checks nothing would hide the bug it exists for.
 
 A failure raises :class:`StreamAssertionError` whose message puts the expected and
 actual token streams one above the other, ``|`` after each token like the
@@ -37,7 +44,10 @@ from __future__ import annotations
 
 from streamtest.assertions._conservation import InteractionLike, assert_conserves
 from streamtest.assertions._metadata import assert_metadata, checkpoint_ns_of
-from streamtest.assertions._records import assertrepr_lines, transcript_diff_lines
+from streamtest.assertions._records import (
+    assertrepr_lines,  # noqa: F401 - for the pytest_assertrepr_compare hook (_plugin.golden); not public
+    transcript_diff_lines,
+)
 from streamtest.assertions._render import StreamAssertionError, token_diff_lines
 from streamtest.assertions._routing import assert_from_nodes, assert_not_interleaved, assert_tags_exclusive, interleaves
 from streamtest.assertions._tokens import assert_text, assert_text_matches_state, assert_tokens, assert_tokens_in_order
@@ -61,7 +71,6 @@ __all__ = [
     "assert_tokens_in_order",
     "assert_tool_calls",
     "assert_trajectory",
-    "assertrepr_lines",
     "checkpoint_ns_of",
     "interleaves",
     "token_diff_lines",
