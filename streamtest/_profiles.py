@@ -1,7 +1,12 @@
-"""Hypothesis settings profiles streamtest ships, registered by the plugin at start-up.
+"""Hypothesis settings profiles streamtest ships, registered when hypothesis is imported.
 
-Kept apart from the strategies so that registering them costs the plugin no
-strategy construction.
+Registered through hypothesis's own plugin hook (the ``hypothesis`` entry
+point in pyproject.toml: hypothesis calls :func:`register_profiles` at the
+end of its import), so ``settings.load_profile("streamtest-ci")`` works in any
+process where hypothesis is, and a suite that never imports hypothesis never
+imports it for streamtest (about 60 ms of start-up, bench row 8). The pytest
+plugin registers them too when hypothesis was imported before it configured
+(``HYPOTHESIS_NO_PLUGINS`` set), and :mod:`streamtest.strategies` on import.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from collections.abc import Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -99,10 +100,12 @@ _POLICY_HELP = {
 
 @pytest.hookimpl(tryfirst=True)  # before hypothesis reads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    from streamtest._profiles import register_profiles
+    if "hypothesis" in sys.modules or config.getoption("--hypothesis-profile", None):
+        # Registered, not loaded: `pytest --hypothesis-profile=streamtest-ci` selects it. Hypothesis
+        # registers them on import (our entry point); this covers HYPOTHESIS_NO_PLUGINS.
+        from streamtest._profiles import register_profiles
 
-    # Registered, not loaded: `pytest --hypothesis-profile=streamtest-ci` selects it.
-    register_profiles()
+        register_profiles()
     config.addinivalue_line(
         "markers",
         "streamtest(cassette=None, unplayed=None, replay_pace=None, faults=None): record/replay this test's "

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, find, given, settings
@@ -587,6 +591,46 @@ def test_ci_profile() -> None:
     assert ci.derandomize is True and ci.deadline is None and ci.print_blob is True and ci.database is None
     assert HealthCheck.too_slow in ci.suppress_health_check
     assert settings.get_profile(S.DEV_PROFILE).deadline is None
+
+
+def test_importing_hypothesis_registers_the_profiles() -> None:
+    """The ``hypothesis`` entry point: ``settings.load_profile("streamtest-ci")`` in a process that never imported streamtest."""
+    probe = (
+        "import sys\n"
+        "from hypothesis import settings\n"
+        "settings.load_profile('streamtest-ci')\n"
+        "assert settings().derandomize is True\n"
+        "print(sorted(m for m in sys.modules if m.startswith('streamtest')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_NO_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "'streamtest._profiles'" in done.stdout
+
+
+def test_a_suite_that_never_uses_hypothesis_does_not_import_it(tmp_path: Path) -> None:
+    """The plugin leaves hypothesis alone (about 60 ms of every run's start-up) unless the run selects a profile."""
+    (tmp_path / "test_plain.py").write_text(
+        "import sys\n\ndef test_no_hypothesis():\n    assert 'hypothesis' not in sys.modules\n", encoding="utf-8"
+    )
+    (tmp_path / "test_profile.py").write_text(
+        "from hypothesis import settings\n\ndef test_profile():\n    assert settings().derandomize is True\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "streamtest.plugin"]
+    plain = subprocess.run([*base, "test_plain.py"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    selected = subprocess.run(
+        [*base, "-p", "_hypothesis_pytestplugin", "--hypothesis-profile=streamtest-ci", "test_profile.py"],
+        cwd=tmp_path,
+        env={**env, "HYPOTHESIS_NO_PLUGINS": "1"},  # no entry points: the plugin's own registration
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert selected.returncode == 0, selected.stdout + selected.stderr
 
 
 def test_ci_profile_loads_only_on_ci() -> None:
