@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, settings
-
 __all__ = ["CI_PROFILE", "DEV_PROFILE", "load_ci_profile_if_ci", "register_profiles"]
 
 CI_PROFILE = "streamtest-ci"
@@ -33,6 +31,10 @@ def register_profiles() -> None:
     ``streamtest-dev``: random as usual, no deadline. Select one with
     ``pytest --hypothesis-profile=streamtest-ci`` or ``settings.load_profile``.
     """
+    # Imported here, not at the top: hypothesis calls this function while it is being imported
+    # (our entry point), and importing this module must not import hypothesis (a cycle).
+    from hypothesis import HealthCheck, settings
+
     settings.register_profile(
         CI_PROFILE,
         derandomize=True,
@@ -47,6 +49,8 @@ def register_profiles() -> None:
 
 def load_ci_profile_if_ci(environ: Any = None) -> bool:
     """Load ``streamtest-ci`` when the ``CI`` environment variable is set and non-empty."""
+    from hypothesis import settings
+
     environ = os.environ if environ is None else environ
     register_profiles()
     if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):

@@ -608,6 +608,18 @@ def test_importing_hypothesis_registers_the_profiles() -> None:
     assert "'streamtest._profiles'" in done.stdout
 
 
+@pytest.mark.parametrize(
+    "first",
+    ["import streamtest.strategies", "import streamtest._profiles", "from streamtest._profiles import register_profiles; register_profiles()", "import streamtest.plugin"],
+)
+def test_any_import_order_registers_the_profiles(first: str) -> None:
+    """Hypothesis calls our entry point while it is being imported: no order of imports may make that a cycle."""
+    probe = f"{first}\nfrom hypothesis import settings\nsettings.load_profile('streamtest-ci')\n"
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_NO_PLUGINS"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_suite_that_never_uses_hypothesis_does_not_import_it(tmp_path: Path) -> None:
     """The plugin leaves hypothesis alone (about 60 ms of every run's start-up) unless the run selects a profile."""
     (tmp_path / "test_plain.py").write_text(
