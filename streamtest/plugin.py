@@ -44,6 +44,7 @@ pytest_plugins = ["streamtest._plugin.golden", "streamtest._plugin.report", "str
 _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
+_SETTINGS = pytest.StashKey["Settings"]()
 _UNPLAYED = pytest.StashKey[str]()
 _SERVER = pytest.StashKey["LocalLLMServer"]()
 _SAVED_ENV = pytest.StashKey[dict[str, str | None]]()
@@ -246,30 +247,44 @@ def streamtest_config() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture
-def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Settings:
-    """This test's settings (marker > ``streamtest_config`` > ini); its scrub policy is kept for the final write."""
+def _test_settings(request: pytest.FixtureRequest) -> Settings:
+    """This test's settings (marker > ``streamtest_config`` > ini), merged once per test.
+
+    Its scrub policy is kept in the stash for the final write. A function, not
+    a fixture the cassette depends on: every fixture with ``request`` costs
+    pytest about 50 us to set up, on every marked test (bench row 3).
+    """
     item = request.node
-    settings = _settings(_ini_settings(item.config), streamtest_config, _marker_settings(item))
-    item.stash[SCRUB_POLICY] = settings.scrub_policy()
+    settings = item.stash.get(_SETTINGS, None)
+    if settings is None:
+        config = request.getfixturevalue("streamtest_config")
+        settings = _settings(_ini_settings(item.config), config, _marker_settings(item))
+        item.stash[_SETTINGS] = settings
+        item.stash[SCRUB_POLICY] = settings.scrub_policy()
     return settings
 
 
 @pytest.fixture
-def _streamtest_scrub_policy(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> ScrubPolicy:
-    """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
-    return request.node.stash[SCRUB_POLICY]
+def _streamtest_settings(request: pytest.FixtureRequest) -> Settings:
+    """This test's settings (see ``_test_settings``)."""
+    return _test_settings(request)
 
 
 @pytest.fixture
-def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> Iterator[Cassette]:
-    """The active cassette of this test: replaying, or recording under ``--record``."""
+def _streamtest_scrub_policy(request: pytest.FixtureRequest) -> ScrubPolicy:
+    """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
+    _test_settings(request)
+    return request.node.stash[SCRUB_POLICY]
+
+
+def _activate(request: pytest.FixtureRequest) -> Iterator[Cassette]:
+    """Open this test's cassette (replaying, or recording under ``--record``), yield it active, close it."""
     from streamtest._cassette.foreign import file_dialect
     from streamtest._plugin.expiry import check_age
     from streamtest._replay.cassette import open_cassette
 
     item = request.node
-    settings = _streamtest_settings
+    settings = _test_settings(request)
     mode = item.config.getoption("streamtest_record") or "none"
     # A pytest-recording cassette may sit beside `path` under its own name: replay it; --record replaces it.
     path, source = cassette_files(item, settings.cassette)
@@ -297,11 +312,24 @@ def cassette(request: pytest.FixtureRequest, _streamtest_settings: Settings) -> 
     del item.stash[_ACTIVE]
 
 
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
+    """The active cassette of this test: replaying, or recording under ``--record``."""
+    active = request.node.stash.get(_ACTIVE, None)
+    if active is not None:  # a marked test's: opened by the marker's fixture, which runs first (autouse)
+        yield active
+        return
+    yield from _activate(request)
+
+
 @pytest.fixture(autouse=True)
-def _streamtest_marker(request: pytest.FixtureRequest) -> None:
-    """Activate the cassette for tests carrying ``@pytest.mark.streamtest``."""
-    if request.node.get_closest_marker("streamtest") is not None:
-        request.getfixturevalue("cassette")
+def _streamtest_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Activate the cassette for tests carrying ``@pytest.mark.streamtest`` (the ``cassette`` fixture returns it)."""
+    if request.node.get_closest_marker("streamtest") is None:
+        yield
+        return
+    for _ in _activate(request):
+        yield
 
 
 @pytest.hookimpl(wrapper=True)

@@ -10,6 +10,7 @@ touches a file or the network (fault and pace values are parsed, not applied).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,8 +46,17 @@ class Settings:
     faults: tuple[Fault, ...]
 
     def scrub_policy(self) -> ScrubPolicy:
-        """The default scrub policy extended with these settings' names and patterns."""
-        return ScrubPolicy.from_settings({key: getattr(self, key) for key in POLICY_KEYS})
+        """The default scrub policy extended with these settings' names and patterns.
+
+        Built once per distinct set of lists (a policy is immutable): every test
+        of a suite shares its ini's, instead of compiling its patterns again.
+        """
+        return _scrub_policy(tuple(getattr(self, key) for key in POLICY_KEYS))
+
+
+@functools.lru_cache(maxsize=64)
+def _scrub_policy(lists: tuple[tuple[str, ...], ...]) -> ScrubPolicy:
+    return ScrubPolicy.from_settings(dict(zip(POLICY_KEYS, lists, strict=True)))
 
 
 SETTING_KEYS = frozenset(Settings.__dataclass_fields__)
