@@ -14,7 +14,10 @@ real suite does:
 
 Row 3 (per-test overhead): each tool's process runs N of its tests and N
 "no cassette" tests, interleaved in file order; a no-cassette test makes the
-same client call answered in memory by an ``httpx2.MockTransport``. A
+same client call answered in memory by an ``httpx2.MockTransport`` with the
+whole body in one chunk (what pytest-recording and cassetter hand the client),
+and a third kind answers with the recorded events one per chunk (what the
+provider's socket gave, and what streamtest replays), to price that part alone. A
 ``pytest_runtest_protocol`` hook wrapper in the generated conftest times each
 test from setup to teardown and reporting, so interpreter start-up, imports
 and collection are not counted; "added per test" is the tool's median minus
@@ -115,6 +118,7 @@ import pytest
 
 BODY = {body!r}
 EVENTS = {events}
+CHUNKS = {chunks!r}
 MESSAGES = {messages!r}
 
 
@@ -122,8 +126,20 @@ def _answer(request):
     return httpx2.Response(200, headers={{"content-type": "text/event-stream"}}, content=BODY)
 
 
+class _Chunks(httpx2.SyncByteStream):
+    def __iter__(self):
+        yield from CHUNKS
+
+
+def _answer_chunked(request):
+    return httpx2.Response(200, headers={{"content-type": "text/event-stream"}}, stream=_Chunks())
+
+
 CLIENT = openai.OpenAI(api_key={key!r}, max_retries=0)
 MEMORY = openai.OpenAI(api_key={key!r}, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(_answer)))
+CHUNKED = openai.OpenAI(
+    api_key={key!r}, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(_answer_chunked))
+)
 
 
 def _call(client):
@@ -190,13 +206,15 @@ def _tool_project(folder: Path, tool: str, stream: Stream, captured: list[Captur
             (folder / "vcr" / f"test_tool_{index}.yaml").write_bytes(data)
     tests = []
     for index in range(count):
-        kinds = ("tool", "none") if with_memory else ("tool",)
+        kinds = ("tool", "none", "chunked") if with_memory else ("tool",)
         for kind in kinds[index % len(kinds) :] + kinds[: index % len(kinds)]:
             marker = f"{_MARKERS[tool]}\n" if kind == "tool" else ""
-            client = "CLIENT" if kind == "tool" else "MEMORY"
+            client = {"tool": "CLIENT", "none": "MEMORY", "chunked": "CHUNKED"}[kind]
             tests.append(f"{marker}def test_{kind}_{index}():\n    assert _call({client}) == EVENTS\n")
     events = sum(1 for e in stream.events if e.strip() != b"data: [DONE]")
-    head = _CALL_MODULE.format(body=stream.body, events=events, messages=PROMPT_MESSAGES, key=DUMMY_KEY, model=MODEL)
+    head = _CALL_MODULE.format(
+        body=stream.body, events=events, chunks=list(stream.events), messages=PROMPT_MESSAGES, key=DUMMY_KEY, model=MODEL
+    )
     _write(folder / f"{module}.py", head + "\n\n".join(tests))
     return folder
 
@@ -210,7 +228,7 @@ def row3(ctx: Context) -> RowResult:
     per = ctx.pick(30, 300)
     root = ctx.workdir / "row3"
     projects = {tool: _tool_project(root / tool, tool, stream, captured, per, with_memory=True) for tool in TOOLS}
-    per_kind: dict[str, dict[str, list[float]]] = {tool: {"tool": [], "none": []} for tool in TOOLS}
+    per_kind: dict[str, dict[str, list[float]]] = {tool: {"tool": [], "none": [], "chunked": []} for tool in TOOLS}
     walls: dict[str, list[float]] = {tool: [] for tool in TOOLS}
 
     def run(tool: str) -> float:
@@ -235,6 +253,16 @@ def row3(ctx: Context) -> RowResult:
         Ratio("streamtest added / cassetter added", added["streamtest"] / added["cassetter"], target=1.0),
         Ratio("streamtest test / pytest-recording test", med["streamtest"]["tool"] / med["pytest-recording"]["tool"]),
         Ratio("streamtest test / cassetter test", med["streamtest"]["tool"] / med["cassetter"]["tool"]),
+        Ratio(
+            "no cassette: the same events one per chunk, added per test",
+            (med["streamtest"]["chunked"] - med["streamtest"]["none"]) * 1e3,
+            unit="ms",
+        ),
+        Ratio(
+            "streamtest marker: added over the same chunks without a cassette",
+            (med["streamtest"]["tool"] - med["streamtest"]["chunked"]) * 1e3,
+            unit="ms",
+        ),
     ]
     for tool in TOOLS:
         tool_times, none_times = sorted(per_kind[tool]["tool"]), sorted(per_kind[tool]["none"])
@@ -244,6 +272,11 @@ def row3(ctx: Context) -> RowResult:
             f"no-cassette tests in the same process {fmt_time(med[tool]['none'])}; {len(tool_times)} + {len(none_times)} "
             f"tests timed; process wall {fmt_time(statistics.median(walls[tool]))}"
         )
+    result.context.append(
+        "no-cassette tests answer from memory (httpx2.MockTransport) with the whole body in one chunk, as "
+        "pytest-recording and cassetter hand it to the client; streamtest replays one recorded event per chunk, as "
+        "the provider's socket did, and the 'one per chunk' tests (same process) price that part on its own"
+    )
     result.context += _decompose(ctx, projects)
     result.context.append(
         f"stream: {stream.how}; {len(stream.events)} SSE events. {per} tool tests + {per} no-cassette tests per process, "
