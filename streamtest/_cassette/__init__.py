@@ -5,6 +5,7 @@
 - :mod:`.ndjson_codec`, :mod:`.eventstream_codec`: the NDJSON and AWS event-stream blocks;
 - :mod:`.jsonstyle`: the JSON encodings that re-encode to the recorded bytes;
 - :mod:`.yamlsafe`: no aliases, bounded nesting (what keeps a load proportional to the file);
+- :mod:`.blockyaml`: the YAML the dumper writes, read without libyaml (anything else goes to libyaml);
 - :mod:`.interaction`: the read-only :class:`~.interaction.Interaction` view;
 - :mod:`.foreign`: other tools' cassettes (vcrpy, pytest-recording, cassetter), read into the loader's form;
 - :mod:`.stamp`: ``recorded_at`` and maximum ages (a leaf);

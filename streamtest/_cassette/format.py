@@ -81,6 +81,7 @@ from urllib.parse import urlsplit
 import yaml
 from vcr.request import Request
 
+from streamtest._cassette.blockyaml import read_block
 from streamtest._cassette.events import EventLines, decode_events, encode_events
 from streamtest._cassette.foreign import is_foreign, load_foreign
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
@@ -597,8 +598,19 @@ def _block_stop(item: bytes) -> re.Pattern[bytes]:
 
 
 def _parse_yaml(text: bytes, path: str | Path) -> Any:
-    """The document, checked for aliases, foreign tags and depth as it is built."""
-    loader = _Loader(_utf8_text(text, path))
+    """The document, checked for aliases, foreign tags and depth as it is built.
+
+    What the dumper wrote is read by ``blockyaml`` without libyaml; anything
+    else (hand-edited, another tool's, damaged) by libyaml and the checking walk.
+    """
+    decoded = _utf8_text(text, path)
+    document = read_block(decoded)
+    return document if document is not None else _parse_yaml_nodes(decoded, path)
+
+
+def _parse_yaml_nodes(decoded: str, path: str | Path) -> Any:
+    """libyaml's nodes, built by :class:`_Builder` (refusing aliases, foreign tags and deep nesting)."""
+    loader = _Loader(decoded)
     try:
         node = loader.get_single_node()
         if node is None:
