@@ -6,6 +6,7 @@
 - :mod:`.jsonstyle`: the JSON encodings that re-encode to the recorded bytes;
 - :mod:`.yamlsafe`: no aliases, bounded nesting (what keeps a load proportional to the file);
 - :mod:`.blockyaml`: the YAML the dumper writes, read without libyaml (anything else goes to libyaml);
+- :mod:`.httptoken`: what a recorded method must be (both loaders);
 - :mod:`.interaction`: the read-only :class:`~.interaction.Interaction` view;
 - :mod:`.foreign`: other tools' cassettes (vcrpy, pytest-recording, cassetter), read into the loader's form;
 - :mod:`.stamp`: ``recorded_at`` and maximum ages (a leaf);

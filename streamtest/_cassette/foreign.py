@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 from vcr.request import Request
 
+from streamtest._cassette.httptoken import http_method
 from streamtest._cassette.scrub import ScrubPolicy, scrub_request, scrub_response
 from streamtest._cassette.yamlsafe import load_checked
 from streamtest._exceptions import CassetteCorruptError
@@ -239,7 +240,7 @@ def _request(method: Any, uri: Any, body: bytes, headers: Any, where: str) -> Re
     if not method or not uri:
         raise ValueError(f"{where}.request needs method and uri")
     first_values = {name: values[0] for name, values in _header_lists(headers).items() if values}
-    return Request(str(method), str(uri), body, first_values)
+    return Request(http_method(method, f"{where}.request"), str(uri), body, first_values)
 
 
 def _response(code: Any, reason: Any, headers: Any, body: bytes) -> dict[str, Any]:

@@ -84,6 +84,7 @@ from vcr.request import Request
 from streamtest._cassette.blockyaml import read_block
 from streamtest._cassette.events import EventLines, decode_events, encode_events
 from streamtest._cassette.foreign import is_foreign, load_foreign
+from streamtest._cassette.httptoken import TOKEN, http_method
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._cassette.yamlsafe import MAX_DEPTH, check_nodes
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError, StreamtestError
@@ -219,7 +220,6 @@ def try_json(raw: bytes) -> Any:
         return None
 
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _SCALARS = (str, int, float, bool)
 
 
@@ -241,7 +241,7 @@ def _load_headers(entry: Any, where: str) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     for name, value in entry.items():
         key = _header_text(name, f"{where} name")
-        if not _TOKEN.fullmatch(key):
+        if not TOKEN.fullmatch(key):
             raise ValueError(f"{where} has an invalid header name {key!r:.60}")
         values = value if isinstance(value, list) else [value]
         headers[key] = [_header_text(v, f"{where}.{key}") for v in values]
@@ -252,9 +252,7 @@ def _load_request(entry: Any, where: str) -> Request:
     where = f"{where}.request"
     if not isinstance(entry, dict) or "method" not in entry or "uri" not in entry:
         raise ValueError(f"{where} needs method and uri")
-    method, uri = entry["method"], entry["uri"]
-    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
-        raise ValueError(f"{where}.method must be an HTTP method, not {method!r:.60}")
+    method, uri = http_method(entry["method"], where), entry["uri"]
     if not isinstance(uri, str):
         raise ValueError(f"{where}.uri must be text, not {type(uri).__name__}")
     try:
