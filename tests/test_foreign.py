@@ -167,3 +167,24 @@ def test_replays_under_streamtest_rules(tmp_path: Path) -> None:
         with use_cassette(path, unplayed="warn"):
             client.chat.completions.create(model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "Say bye"}])
 
+
+
+def test_a_recorded_method_in_lower_case_still_matches(tmp_path: Path) -> None:
+    """httpx upper-cases the live method; a hand-edited or other tool's 'post' must not be a silent never-match."""
+    path = tmp_path / "vcrpy.yaml"
+    text = vcrpy_text([(chat_request("Say hi"), sse_response_of(TOKENS))])
+    assert "method: POST" in text
+    path.write_text(text.replace("method: POST", "method: post"))
+    client = openai.OpenAI(api_key="sk-x", max_retries=0)
+    with use_cassette(path) as cassette:
+        stream = client.chat.completions.create(model="gpt-4o-mini", stream=True, messages=[{"role": "user", "content": "Say hi"}])
+        assert [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content] == TOKENS
+    assert cassette.interactions[0].method == "POST"
+
+
+# YAML 1.1 reads 1.0e+400 as a float (inf): str() of it used to load as method "inf".
+@pytest.mark.parametrize("method", ["1.0e+400", "[POST]", "PO ST", "'GET\\n'"])
+def test_a_recorded_method_that_is_no_method_is_refused_at_load(method: str) -> None:
+    text = vcrpy_text([(chat_request(), sse_response_of(TOKENS))]).replace("method: POST", f"method: {method}")
+    with pytest.raises(CassetteCorruptError, match=r"bad\.yaml.*interaction 1\.request\.method must be an HTTP method"):
+        load(text, "bad.yaml")
