@@ -253,6 +253,10 @@ def _test_settings(request: pytest.FixtureRequest) -> Settings:
     Its scrub policy is kept in the stash for the final write. A function, not
     a fixture the cassette depends on: every fixture with ``request`` costs
     pytest about 50 us to set up, on every marked test (bench row 3).
+    ``streamtest_config`` is read with ``getfixturevalue``; the fixtures a test
+    can ask for (``cassette`` and the two below) name it in their signatures,
+    so that a parametrized ``streamtest_config`` is in the test's closure and
+    parametrizes it.
     """
     item = request.node
     settings = item.stash.get(_SETTINGS, None)
@@ -265,13 +269,13 @@ def _test_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 @pytest.fixture
-def _streamtest_settings(request: pytest.FixtureRequest) -> Settings:
+def _streamtest_settings(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Settings:
     """This test's settings (see ``_test_settings``)."""
     return _test_settings(request)
 
 
 @pytest.fixture
-def _streamtest_scrub_policy(request: pytest.FixtureRequest) -> ScrubPolicy:
+def _streamtest_scrub_policy(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> ScrubPolicy:
     """What this test's files are scrubbed with and checked against (the golden fixture uses it too)."""
     _test_settings(request)
     return request.node.stash[SCRUB_POLICY]
@@ -313,7 +317,7 @@ def _activate(request: pytest.FixtureRequest) -> Iterator[Cassette]:
 
 
 @pytest.fixture
-def cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
+def cassette(request: pytest.FixtureRequest, streamtest_config: dict[str, Any]) -> Iterator[Cassette]:
     """The active cassette of this test: replaying, or recording under ``--record``."""
     active = request.node.stash.get(_ACTIVE, None)
     if active is not None:  # a marked test's: opened by the marker's fixture, which runs first (autouse)
