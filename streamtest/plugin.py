@@ -45,6 +45,7 @@ _SERVER_URL_ENV = "STREAMTEST_LOCAL_SERVER_URL"
 
 _ACTIVE = pytest.StashKey["Cassette"]()
 _SETTINGS = pytest.StashKey["Settings"]()
+_INI_SETTINGS = pytest.StashKey["Settings"]()
 _UNPLAYED = pytest.StashKey[str]()
 _SERVER = pytest.StashKey["LocalLLMServer"]()
 _SAVED_ENV = pytest.StashKey[dict[str, str | None]]()
@@ -229,6 +230,14 @@ def _ini_settings(config: pytest.Config) -> dict[str, Any]:
     }
 
 
+def _ini_only(config: pytest.Config) -> Settings:
+    """The settings of a test that sets none of its own: the ini's, merged once per session (a merge is pure)."""
+    settings = config.stash.get(_INI_SETTINGS, None)
+    if settings is None:
+        settings = config.stash[_INI_SETTINGS] = _settings(_ini_settings(config), {}, {})
+    return settings
+
+
 def _marker_settings(item: pytest.Item) -> dict[str, Any]:
     marker = item.get_closest_marker("streamtest")
     if marker is None:
@@ -261,8 +270,8 @@ def _test_settings(request: pytest.FixtureRequest) -> Settings:
     item = request.node
     settings = item.stash.get(_SETTINGS, None)
     if settings is None:
-        config = request.getfixturevalue("streamtest_config")
-        settings = _settings(_ini_settings(item.config), config, _marker_settings(item))
+        config, marker = request.getfixturevalue("streamtest_config"), _marker_settings(item)
+        settings = _settings(_ini_settings(item.config), config, marker) if config or marker else _ini_only(item.config)
         item.stash[_SETTINGS] = settings
         item.stash[SCRUB_POLICY] = settings.scrub_policy()
     return settings
