@@ -62,7 +62,9 @@ def test_chat_anthropic_messages_mode_sync(cassette: Cassette) -> None:
         assert interaction.uri == "https://api.anthropic.com/v1/messages"
         assert interaction.model == "claude-haiku-4-5"
         assert interaction.finish_reason in ("end_turn", "max_tokens")
-        assert interaction.usage is not None and interaction.usage.completion_tokens == len(interaction.tokens)
+        # Input from message_start, output from message_delta: every text delta is at least one token.
+        assert interaction.usage is not None and interaction.usage.prompt_tokens > 0
+        assert interaction.usage.completion_tokens >= len(interaction.tokens)
 
 
 @pytest.mark.streamtest(cassette="anthropic_messages")
@@ -109,12 +111,13 @@ def test_capture_tags_metadata_and_conservation(cassette: Cassette) -> None:
 def test_usage_conservation_reports_what_chat_anthropic_drops(cassette: Cassette) -> None:
     """llama.cpp's message_delta carries only output_tokens; ChatAnthropic reads usage from
     message_delta alone, so its usage_metadata says 0 input tokens where message_start said
-    29. The wire reading keeps both; the usage check reports the loss (Anthropic's own API
+    more. The wire reading keeps both; the usage check reports the loss (Anthropic's own API
     repeats the input counts in message_delta, so its recordings pass)."""
     t = capture(messages_graph_sync, TOPIC)
-    with pytest.raises(
-        StreamAssertionError, match=r"usage_metadata Usage\(0\+24\) differs from the wire's usage Usage\(29\+24"
-    ):
+    wire = cassette.interactions[0].usage
+    assert wire is not None and wire.prompt_tokens > 0
+    lost = rf"usage_metadata Usage\(0\+{wire.completion_tokens}\) differs from the wire's usage Usage\({wire.prompt_tokens}\+{wire.completion_tokens}\)"
+    with pytest.raises(StreamAssertionError, match=lost):
         t.assert_conserves(cassette.interactions)
     assert all(i.usage is not None and i.usage.prompt_tokens > 0 for i in cassette.interactions)
 
