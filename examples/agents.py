@@ -20,6 +20,9 @@ default ``tool_choice``, as apps do; ``OPENAI_API_KEY`` (and, if you set it,
   (``delta.reasoning_content``, as DeepSeek, vLLM and llama.cpp send them) and
   its answer deltas to the stream writer, tagged ``reasoning`` and ``answer``.
   (``ChatOpenAI`` targets OpenAI's own API and drops ``reasoning_content``.)
+- ``reasoning_responses_graph``: the same over the Responses API
+  (``reasoning={"effort": "low"}``): ``response.reasoning_text.delta`` events
+  to the ``reasoning`` lane, ``response.output_text.delta`` to ``answer``.
 
 Every call sends ``temperature=0`` and a small ``max_tokens``, so recordings
 are short and repeatable.
@@ -50,6 +53,7 @@ __all__ = [
     "get_weather",
     "model",
     "reasoning_graph",
+    "reasoning_responses_graph",
     "responses_model",
     "tool_graph",
     "weather_agent",
@@ -167,3 +171,25 @@ def think(state: Question, writer: StreamWriter) -> Question:
 
 
 reasoning_graph = StateGraph(Question).add_node(think).add_edge(START, "think").compile()
+
+
+def think_responses(state: Question, writer: StreamWriter) -> Question:
+    stream = client.responses.create(
+        model="o4-mini",
+        input=state["question"],
+        reasoning={"effort": "low"},
+        max_output_tokens=MAX_TOKENS,
+        stream=True,
+    )
+    reasoning, answer = [], []
+    for event in stream:
+        if event.type == "response.reasoning_text.delta" and event.delta:
+            reasoning.append(event.delta)
+            writer({"content": event.delta, "tags": ["reasoning"]})
+        elif event.type == "response.output_text.delta" and event.delta:
+            answer.append(event.delta)
+            writer({"content": event.delta, "tags": ["answer"]})
+    return {"reasoning": "".join(reasoning), "answer": "".join(answer)}
+
+
+reasoning_responses_graph = StateGraph(Question).add_node(think_responses).add_edge(START, "think_responses").compile()

@@ -1,6 +1,6 @@
 """Agents recorded from the local server, replayed offline: tool calls, tool results, answers, reasoning.
 
-The cassettes in ``fixtures/agent_*.yaml`` and ``fixtures/reasoning.yaml`` were recorded by these
+The cassettes in ``fixtures/agent_*.yaml`` and ``fixtures/reasoning*.yaml`` were recorded by these
 tests with ``pytest --record --llm-server=local tests/test_agents.py``: the apps in
 ``examples/agents.py`` as a user writes them (default ``tool_choice``, nothing streamtest-specific),
 the local llama.cpp server making a 270M model call a tool for real (see
@@ -23,6 +23,7 @@ from examples.agents import (
     QUESTION,
     approval_graph,
     reasoning_graph,
+    reasoning_responses_graph,
     tool_graph,
     weather_agent,
     weather_agent_responses,
@@ -107,6 +108,19 @@ def test_interrupt_before_the_tool_then_resume(cassette: Cassette, golden_transc
 def test_reasoning_deltas_reach_their_own_lane(cassette: Cassette, golden_transcript: GoldenTranscript) -> None:
     t = capture(reasoning_graph, {"question": "Is Paris the capital of France?"}, stream_mode="custom")
     (interaction,) = cassette.interactions
+    assert interaction.reasoning and interaction.tokens
+    assert t.tagged("reasoning").text == interaction.reasoning
+    t.tagged("answer").assert_conserves(cassette.interactions)
+    assert t.final_state["reasoning"] == interaction.reasoning and t.final_state["answer"] == interaction.text
+    golden_transcript.check(t)
+
+
+@pytest.mark.streamtest(cassette="reasoning_responses")
+def test_responses_reasoning_deltas_reach_their_own_lane(cassette: Cassette, golden_transcript: GoldenTranscript) -> None:
+    """The Responses API's ``response.reasoning_text.delta`` events, recorded from the local server."""
+    t = capture(reasoning_responses_graph, {"question": "Is Paris the capital of France?"}, stream_mode="custom")
+    (interaction,) = cassette.interactions
+    assert interaction.path == "/v1/responses"
     assert interaction.reasoning and interaction.tokens
     assert t.tagged("reasoning").text == interaction.reasoning
     t.tagged("answer").assert_conserves(cassette.interactions)
