@@ -292,7 +292,6 @@ def _streamtest_scrub_policy(request: pytest.FixtureRequest, streamtest_config: 
 
 def _activate(request: pytest.FixtureRequest) -> Iterator[Cassette]:
     """Open this test's cassette (replaying, or recording under ``--record``), yield it active, close it."""
-    from streamtest._cassette.foreign import file_dialect
     from streamtest._plugin.expiry import check_age
     from streamtest._replay.cassette import open_cassette
 
@@ -312,7 +311,7 @@ def _activate(request: pytest.FixtureRequest) -> Iterator[Cassette]:
         test_id=item.nodeid,
     )
     if not active.recording:
-        note(item, "replayed", opened, file_dialect(opened) or "")
+        note(item, "replayed", opened, active.dialect or "")
         check_age(item, active)
     item.stash[ACTIVE_CASSETTE_PATH] = opened
     item.stash[_ACTIVE] = active

@@ -10,8 +10,8 @@ import openai
 import pytest
 
 from streamtest import CassetteCorruptError, ReplayMismatchError, use_cassette
-from streamtest._cassette.foreign import file_dialect, is_foreign, read_foreign
-from streamtest._cassette.format import dump, load, load_path, sse_response
+from streamtest._cassette.foreign import file_dialect, is_foreign, raw_dialect, read_foreign
+from streamtest._cassette.format import dump, load, load_path, read_path, sse_response
 from streamtest._cassette.interaction import interactions_of
 from tests.edge_server import chat_chunks
 from tests.foreign_cassettes import KEY, cassetter_yaml, chat_request, sse_response_of, vcrpy_text
@@ -128,6 +128,13 @@ def test_dialects_are_told_apart_from_the_head_of_the_file(tmp_path: Path) -> No
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert [file_dialect(tmp_path / name) for name in files] == ["vcrpy", "vcrpy-json", "cassetter", None]
+    # The loader labels what it read from the same bytes (one open per test), CRLF files too.
+    crlf = {f"crlf-{name}": text.replace("\n", "\r\n") for name, text in files.items()}
+    for name, text in crlf.items():
+        (tmp_path / name).write_bytes(text.encode())
+    for name in [*files, *crlf]:
+        raw = (tmp_path / name).read_bytes()
+        assert raw_dialect(raw, tmp_path / name) == read_path(tmp_path / name).dialect == file_dialect(tmp_path / name)
     assert not is_foreign(files["d.yaml"], "d.yaml")
     # A streamtest cassette whose first line was moved by hand is still ours.
     moved = files["d.yaml"].replace("streamtest_format: 1\n", "") + "streamtest_format: 1\n"

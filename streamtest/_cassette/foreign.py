@@ -53,7 +53,7 @@ from streamtest._cassette.yamlsafe import load_checked
 from streamtest._exceptions import CassetteCorruptError
 from streamtest._wire.framing import framing_for
 
-__all__ = ["DIALECTS", "ForeignCassette", "file_dialect", "is_foreign", "load_foreign", "read_foreign"]
+__all__ = ["DIALECTS", "ForeignCassette", "file_dialect", "is_foreign", "load_foreign", "raw_dialect", "read_foreign"]
 
 DIALECTS = {
     "vcrpy": "a vcrpy YAML cassette (pytest-recording's default)",
@@ -91,10 +91,15 @@ def file_dialect(path: str | Path) -> str | None:
     the parsed document.
     """
     with open(path, encoding="utf-8", errors="replace") as handle:
-        head = handle.read(256)  # enough for streamtest's own first line: the common case, once per test
+        head = handle.read(256)  # enough for streamtest's own first line: the common case
         if _OURS.match(head):
             return None
         head += handle.read(_HEAD)
+    return _dialect_of(head, path)
+
+
+def _dialect_of(head: str, path: str | Path) -> str | None:
+    """:func:`file_dialect` of a file whose first 64 KiB (newlines as ``\\n``) are ``head``."""
     if not is_foreign(head, path):
         return None
     if Path(path).suffix == ".toml":
@@ -102,6 +107,14 @@ def file_dialect(path: str | Path) -> str | None:
     if head.lstrip().startswith("{"):
         return "vcrpy-json"
     return "cassetter" if _CASSETTER_STATUS.search(head) else "vcrpy"
+
+
+def raw_dialect(raw: bytes, path: str | Path) -> str | None:
+    """:func:`file_dialect` of a file whose bytes are ``raw`` (read already: no second open)."""
+    if raw.startswith(b"streamtest_format:"):
+        return None
+    head = raw[: _HEAD + 256].decode("utf-8", "replace")
+    return _dialect_of(head.replace("\r\n", "\n").replace("\r", "\n"), path)  # as text mode reads it
 
 
 @dataclass(frozen=True)

@@ -70,12 +70,13 @@ import functools
 import gc
 import json
 import math
+import os
 import re
 import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -83,14 +84,25 @@ from vcr.request import Request
 
 from streamtest._cassette.blockyaml import read_block
 from streamtest._cassette.events import EventLines, decode_events, encode_events
-from streamtest._cassette.foreign import is_foreign, load_foreign
+from streamtest._cassette.foreign import is_foreign, load_foreign, raw_dialect
 from streamtest._cassette.httptoken import TOKEN, http_method
 from streamtest._cassette.jsonstyle import ENCODERS, json_style
 from streamtest._cassette.yamlsafe import MAX_DEPTH, check_nodes
 from streamtest._exceptions import CassetteCorruptError, CassetteVersionError, StreamtestError
 from streamtest._wire.framing import FRAMINGS, Framing, framing_for
 
-__all__ = ["FORMAT_VERSION", "body_bytes", "dump", "framing_of", "load", "load_path", "sse_response", "try_json"]
+__all__ = [
+    "FORMAT_VERSION",
+    "LoadedFile",
+    "body_bytes",
+    "dump",
+    "framing_of",
+    "load",
+    "load_path",
+    "read_path",
+    "sse_response",
+    "try_json",
+]
 
 FORMAT_VERSION = 1
 _VERSION_KEY = "streamtest_format"
@@ -694,22 +706,41 @@ class _Builder:
 
 
 def load_path(path: str | Path) -> tuple[list[Request], list[dict[str, Any]]]:
-    """Read and parse a cassette file.
+    """Read and parse a cassette file: ``(requests, responses)`` (see :func:`read_path`)."""
+    loaded = read_path(path)
+    return loaded.requests, loaded.responses
+
+
+class LoadedFile(NamedTuple):
+    """A cassette file, read: its requests and responses, and which tool wrote it."""
+
+    requests: list[Request]
+    responses: list[dict[str, Any]]
+    dialect: str | None
+    """A key of ``foreign.DIALECTS``, or ``None`` for streamtest's own format."""
+
+
+def read_path(path: str | Path, stat: os.stat_result | None = None) -> LoadedFile:
+    """Read and parse a cassette file; ``stat`` is its ``os.stat`` when the caller has it already.
 
     Parsing is cached by (path, mtime, size): a suite replays the same cassette
     in many tests, and YAML parsing is most of a replay's set-up cost. Callers
     get fresh lists; the requests and response dicts inside are shared and
-    never mutated by the replay path.
+    never mutated by the replay path. The dialect comes from the bytes read
+    for parsing: a test's set-up opens its cassette once.
     """
-    stat = Path(path).stat()
-    requests, responses = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
-    return list(requests), list(responses)
+    stat = stat or os.stat(path)
+    requests, responses, dialect = _load_cached(os.fspath(path), stat.st_mtime_ns, stat.st_size)
+    return LoadedFile(list(requests), list(responses), dialect)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path: str, mtime_ns: int, size: int) -> tuple[tuple[Request, ...], tuple[dict[str, Any], ...]]:
-    requests, responses = load(Path(path).read_bytes(), path)
-    return tuple(requests), tuple(responses)
+def _load_cached(
+    path: str, mtime_ns: int, size: int
+) -> tuple[tuple[Request, ...], tuple[dict[str, Any], ...], str | None]:
+    raw = Path(path).read_bytes()
+    requests, responses = load(raw, path)
+    return tuple(requests), tuple(responses), raw_dialect(raw, path)
 
 
 def sse_response(chunks: Iterable[bytes], *, status: int = 200, reason: str = "OK") -> dict[str, Any]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from streamtest._cassette.foreign import DIALECTS, file_dialect
-from streamtest._cassette.format import load_path
+from streamtest._cassette.foreign import DIALECTS
+from streamtest._cassette.format import read_path
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.stamp import recorded_at_path
 from streamtest._wire.base import StreamReading
@@ -54,8 +54,8 @@ class Recording:
 def read_recording(path: str | Path) -> Recording:
     """Read a cassette file; a ``CassetteError`` names the file and the problem."""
     path = Path(path)
-    requests, responses = load_path(path)
-    return Recording(path, file_dialect(path), recorded_at_path(path), interactions_of(requests, responses))
+    loaded = read_path(path)
+    return Recording(path, loaded.dialect, recorded_at_path(path), interactions_of(loaded.requests, loaded.responses))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any, ClassVar, cast
 
 from vcr.cassette import Cassette as _VcrCassette
@@ -34,8 +35,8 @@ from vcr.matchers import requests_match
 from vcr.patch import CassettePatcherBuilder, ConnectionRemover
 from vcr.request import Request
 
-from streamtest._cassette.files import PendingFile, cassette_file, write_guarded
-from streamtest._cassette.format import body_bytes, dump, load_path, sse_response
+from streamtest._cassette.files import PendingFile, file_stat, regular_file, write_guarded
+from streamtest._cassette.format import body_bytes, dump, read_path, sse_response
 from streamtest._cassette.interaction import Interaction, interactions_of
 from streamtest._cassette.match import MATCH_ON, describe_mismatch, method
 from streamtest._cassette.scrub import ScrubPolicy, scrub_request, scrub_response
@@ -264,8 +265,11 @@ class Cassette:
         faults: Fault | Iterable[Fault] = (),
         verifying: bool = False,
         replaces: Path | None = None,
+        dialect: str | None = None,
     ) -> None:
         self.path = path
+        self.dialect = dialect
+        """Which tool wrote the file replayed (a key of ``streamtest._cassette.foreign.DIALECTS``); ``None`` for streamtest's own."""
         self.replaces = replaces
         """Another tool's file this recording supersedes (pytest-recording's ``<test>.json``): removed once it is written."""
         self.upstream = upstream
@@ -557,19 +561,21 @@ def open_cassette(
     planned = by_call(settings.faults)
     path = Path(path)
     hint = rerecord_hint or "pytest --record"
-    if path.is_dir():
+    stat = file_stat(path)
+    if stat is not None and S_ISDIR(stat.st_mode):
         raise CassetteNotFoundError(path, folder=True)
-    recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and not path.exists()))
+    recording = not planned and (mode is RecordMode.ALL or (mode is RecordMode.MISSING and stat is None))
     if recording:
         return Cassette(path, recording=True, policy=policy, rerecord_hint=hint, upstream=upstream, replaces=replaces)
-    requests, responses = load_path(cassette_file(path, test_id=test_id))
+    loaded = read_path(path, regular_file(path, stat, test_id=test_id))
     verifying = mode is RecordMode.VERIFY and not planned
     return Cassette(
         path,
         recording=False,
         policy=policy,
-        requests=requests,
-        responses=responses,
+        requests=loaded.requests,
+        responses=loaded.responses,
+        dialect=loaded.dialect,
         rerecord_hint=hint,
         block_network=settings.block_network,
         upstream=upstream if verifying else None,
