@@ -61,7 +61,9 @@ def transport_patches(deck: Deck) -> Iterator[tuple[Any, str, Any]]:
 
 
 def _vcr_request(request: Any, body: bytes) -> Request:
-    return Request(request.method, str(request.url), body, dict(request.headers))
+    # headers.items() merges repeated names as dict(headers) does, in one pass over the list;
+    # dict(headers) looks each name up again, scanning the whole list per name.
+    return Request(request.method, str(request.url), body, dict(request.headers.items()))
 
 
 def _redirect(request: Any, body: bytes, upstream: str | None, httpx_mod: Any) -> None:
