@@ -213,6 +213,9 @@ scrubs one more field must not stop scrubbing the project's.
 """
 
 
+_MAX_REMEMBERED = 1024  # header names a policy keeps answers for (an app sending random names gets no memory)
+
+
 @dataclass(frozen=True)
 class ScrubPolicy:
     """What to remove before writing and what to refuse after serializing.
@@ -231,6 +234,9 @@ class ScrubPolicy:
     public_env: frozenset[str] = frozenset()
     secret_patterns: tuple[tuple[str, str], ...] = field(default=SECRET_PATTERNS, repr=False)
     _compiled: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False, compare=False)
+    # drops_request_header's answers by header name: every request asks again for the same
+    # twenty-odd names (x-stainless-*...), each a few set lookups and a regex search.
+    _dropped: dict[str, bool] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -281,8 +287,14 @@ class ScrubPolicy:
         )
 
     def drops_request_header(self, name: str) -> bool:
+        known = self._dropped.get(name)
+        if known is not None:
+            return known
         lowered = name.lower()
-        return lowered in VOLATILE_REQUEST_HEADERS or lowered.startswith(_VOLATILE_PREFIXES) or self.is_credential_name(lowered)
+        dropped = lowered in VOLATILE_REQUEST_HEADERS or lowered.startswith(_VOLATILE_PREFIXES) or self.is_credential_name(lowered)
+        if len(self._dropped) < _MAX_REMEMBERED:
+            self._dropped[name] = dropped
+        return dropped
 
     def is_credential_field(self, key: str) -> bool:
         """Whether a JSON object's value under ``key`` is a credential (replaced by :data:`PLACEHOLDER`)."""
