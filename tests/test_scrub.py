@@ -317,3 +317,31 @@ def test_one_builder_honours_every_policy_key() -> None:
 def test_the_plugin_registers_an_ini_key_for_every_policy_key(pytestconfig: pytest.Config) -> None:
     for key in POLICY_KEYS:
         assert pytestconfig.getini(f"streamtest_{key}") == [], key  # ValueError for a key never registered
+
+
+def _reference_scrub(value: object, policy: ScrubPolicy) -> tuple[object, bool]:
+    """The one-pass copying walk scrub_json used to be: the specification its two passes keep."""
+    if isinstance(value, dict):
+        out, changed, is_logprob = {}, False, "logprob" in value
+        for key, item in value.items():
+            if policy.is_credential_field(key) and item not in (None, "", PLACEHOLDER) and not (is_logprob and key == "token"):
+                out[key], changed = PLACEHOLDER, True
+            else:
+                out[key], inner = _reference_scrub(item, policy)
+                changed = changed or inner
+        return (out, True) if changed else (value, False)
+    if isinstance(value, list):
+        items = [_reference_scrub(item, policy) for item in value]
+        return ([item for item, _ in items], True) if any(inner for _, inner in items) else (value, False)
+    return value, False
+
+
+@given(_json_values)
+def test_scrub_json_is_the_copying_walk_and_shares_what_holds_no_credential(value: object) -> None:
+    policy = ScrubPolicy()
+    before = json.dumps(value)
+    clean, changed = scrub_json(value, policy)
+    assert (clean, changed) == _reference_scrub(value, policy)
+    assert json.dumps(value) == before  # the input is never modified
+    if not changed:
+        assert clean is value

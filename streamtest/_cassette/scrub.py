@@ -213,7 +213,7 @@ scrubs one more field must not stop scrubbing the project's.
 """
 
 
-_MAX_REMEMBERED = 1024  # header names a policy keeps answers for (an app sending random names gets no memory)
+_MAX_REMEMBERED = 1024  # header names (and JSON keys) a policy keeps answers for (an app sending random names gets no memory)
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,8 @@ class ScrubPolicy:
     # drops_request_header's answers by header name: every request asks again for the same
     # twenty-odd names (x-stainless-*...), each a few set lookups and a regex search.
     _dropped: dict[str, bool] = field(init=False, repr=False, compare=False, default_factory=dict)
+    # is_credential_field's answers by JSON key: a request body repeats a few keys many times.
+    _fields: dict[str, bool] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -298,12 +300,18 @@ class ScrubPolicy:
 
     def is_credential_field(self, key: str) -> bool:
         """Whether a JSON object's value under ``key`` is a credential (replaced by :data:`PLACEHOLDER`)."""
+        known = self._fields.get(key)
+        if known is not None:
+            return known
         normalized = _field_key(key)
-        return (
+        credential = (
             normalized in CREDENTIAL_FIELDS
             or normalized in self.scrub_fields
             or normalized.endswith(_CREDENTIAL_FIELD_SUFFIXES)
         )
+        if len(self._fields) < _MAX_REMEMBERED:
+            self._fields[key] = credential
+        return credential
 
 
 def string_list(key: str, value: object) -> tuple[str, ...]:
@@ -327,31 +335,52 @@ def scrub_json(value: Any, policy: ScrubPolicy) -> tuple[Any, bool]:
     """``value`` with credential fields replaced by :data:`PLACEHOLDER`; copies only what changes.
 
     Returns ``(value, changed)``. A ``token`` next to a ``logprob`` is the
-    model's text (a logprobs entry), not a credential, and is kept.
+    model's text (a logprobs entry), not a credential, and is kept. Every
+    replayed request is scrubbed before it is matched, and almost none holds a
+    credential: a walk that copies nothing decides first.
     """
+    if not _holds_credential(value, policy):
+        return value, False
+    return _scrubbed(value, policy), True
+
+
+def _is_credential_entry(key: Any, item: Any, is_logprob: bool, policy: ScrubPolicy) -> bool:
+    """Whether ``key: item`` of a JSON object is a credential to replace."""
+    return (
+        isinstance(key, str)
+        and policy.is_credential_field(key)
+        and item not in (None, "", PLACEHOLDER)
+        and not (is_logprob and key == "token")
+    )
+
+
+def _holds_credential(value: Any, policy: ScrubPolicy) -> bool:
     if isinstance(value, dict):
-        changed = False
-        out: dict[Any, Any] = {}
         is_logprob = "logprob" in value
         for key, item in value.items():
-            if (
-                isinstance(key, str)
-                and policy.is_credential_field(key)
-                and item not in (None, "", PLACEHOLDER)
-                and not (is_logprob and key == "token")
-            ):
-                out[key] = PLACEHOLDER
-                changed = True
-            else:
-                out[key], inner = scrub_json(item, policy)
-                changed = changed or inner
-        return (out, True) if changed else (value, False)
+            if _is_credential_entry(key, item, is_logprob, policy):
+                return True
+            if isinstance(item, dict | list) and _holds_credential(item, policy):
+                return True
+        return False
     if isinstance(value, list):
-        items = [scrub_json(item, policy) for item in value]
-        if any(inner for _, inner in items):
-            return [item for item, _ in items], True
-        return value, False
-    return value, False
+        for item in value:
+            if isinstance(item, dict | list) and _holds_credential(item, policy):
+                return True
+    return False
+
+
+def _scrubbed(value: Any, policy: ScrubPolicy) -> Any:
+    """A copy of ``value`` (which holds a credential) with each replaced; what holds none is shared."""
+    if isinstance(value, dict):
+        is_logprob = "logprob" in value
+        return {
+            key: PLACEHOLDER
+            if _is_credential_entry(key, item, is_logprob, policy)
+            else (_scrubbed(item, policy) if _holds_credential(item, policy) else item)
+            for key, item in value.items()
+        }
+    return [_scrubbed(item, policy) if _holds_credential(item, policy) else item for item in value]
 
 
 def _scrub_json_text(text: str, policy: ScrubPolicy) -> str | None:
