@@ -121,23 +121,31 @@ def _replayed_response(deck: Deck, recorded: dict[str, Any], request: Any, httpx
     headers = [(name, value) for name, values in recorded["headers"].items() for value in values]
     error = recorded.get("stream_error")
     stall = recorded.get("stall")
-    schedule = Schedule(
-        deck.pace,
-        read_timeout=(request.extensions.get("timeout") or {}).get("read"),
-        timeout_error=lambda: httpx_mod.ReadTimeout("timed out"),
-        hang_error=lambda: deck.report(hang_error(f"{request.method} {request.url}")),
-    )
-    head = schedule.head(stall)
-    if head is not None and head[1] is not None:
-        return head
-    steps = schedule.steps(chunks, recorded.get("offsets"), stall=stall, error=_recorded_error(error, httpx_mod) if error else None)
+    classes = _stream_classes(httpx_mod)
+    wait = 0.0
+    if deck.pace.fast and stall is None and not error:  # nothing to wait for or raise: the chunks as they are
+        stream = classes.ReplayAtOnce(iter(chunks))
+    else:
+        schedule = Schedule(
+            deck.pace,
+            read_timeout=(request.extensions.get("timeout") or {}).get("read"),
+            timeout_error=lambda: httpx_mod.ReadTimeout("timed out"),
+            hang_error=lambda: deck.report(hang_error(f"{request.method} {request.url}")),
+        )
+        head = schedule.head(stall)
+        if head is not None:
+            if head[1] is not None:
+                return head
+            wait = head[0]
+        steps = schedule.steps(chunks, recorded.get("offsets"), stall=stall, error=_recorded_error(error, httpx_mod) if error else None)
+        stream = classes.Replay(steps)
     response = httpx_mod.Response(
         status["code"],
         headers=headers,
-        stream=_stream_classes(httpx_mod).Replay(steps),
+        stream=stream,
         extensions={"reason_phrase": (status.get("message") or "").encode("ascii", "replace")},
     )
-    return (head[0] if head is not None else 0.0), response
+    return wait, response
 
 
 def _head(response: Any) -> tuple[int, str, dict[str, list[str]]]:
@@ -246,6 +254,23 @@ def _stream_classes(httpx_mod: Any) -> Any:
             for step in self._steps:
                 yield await run_async(step)
 
+    class ReplayAtOnce(httpx_mod.SyncByteStream, httpx_mod.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """``Replay`` when the schedule has nothing to do (fast pace, no stall, no break): one chunk per step, read once.
+
+        The sync iterator is the shared chunk iterator itself (no generator and
+        no step per chunk on the hot path of every replay).
+        """
+
+        def __init__(self, chunks: Iterator[bytes]) -> None:
+            self._chunks = chunks
+
+        def __iter__(self) -> Iterator[bytes]:
+            return self._chunks
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for chunk in self._chunks:
+                yield chunk
+
     class RecordingSync(httpx_mod.SyncByteStream):  # type: ignore[misc, name-defined]
         """Pass the upstream chunks through as they arrive, copying them to the tape."""
 
@@ -290,6 +315,10 @@ def _stream_classes(httpx_mod: Any) -> Any:
             self._tape.finish()
             await self._inner.aclose()
 
-    return type("_Streams", (), {"Replay": Replay, "RecordingSync": RecordingSync, "RecordingAsync": RecordingAsync})
+    return type(
+        "_Streams",
+        (),
+        {"Replay": Replay, "ReplayAtOnce": ReplayAtOnce, "RecordingSync": RecordingSync, "RecordingAsync": RecordingAsync},
+    )
 
 
