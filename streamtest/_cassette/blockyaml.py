@@ -33,7 +33,9 @@ __all__ = ["read_block"]
 
 # What YAML reads as a line break (\r, \x85, \u2028, \u2029), refuses (C0/C1 controls, surrogates,
 # \ufffe, \uffff) or treats specially (tab, byte-order mark): the reader gives up on all of them.
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Written as the characters refused, not as the complement of those allowed: the same set (checked
+# over every code point), compiled in under a millisecond instead of ~5 ms at import.
+_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 # A plain key as the dumper writes one: header names, JSON field names.
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]{0,200}")
 # What may not start a plain scalar ('-' only as a number's sign).
