@@ -293,10 +293,11 @@ class ScrubPolicy:
         if known is not None:
             return known
         lowered = name.lower()
-        dropped = lowered in VOLATILE_REQUEST_HEADERS or lowered.startswith(_VOLATILE_PREFIXES) or self.is_credential_name(lowered)
-        if len(self._dropped) < _MAX_REMEMBERED:
-            self._dropped[name] = dropped
-        return dropped
+        return _remember(
+            self._dropped,
+            name,
+            lowered in VOLATILE_REQUEST_HEADERS or lowered.startswith(_VOLATILE_PREFIXES) or self.is_credential_name(lowered),
+        )
 
     def is_credential_field(self, key: str) -> bool:
         """Whether a JSON object's value under ``key`` is a credential (replaced by :data:`PLACEHOLDER`)."""
@@ -304,14 +305,20 @@ class ScrubPolicy:
         if known is not None:
             return known
         normalized = _field_key(key)
-        credential = (
+        return _remember(
+            self._fields,
+            key,
             normalized in CREDENTIAL_FIELDS
             or normalized in self.scrub_fields
-            or normalized.endswith(_CREDENTIAL_FIELD_SUFFIXES)
+            or normalized.endswith(_CREDENTIAL_FIELD_SUFFIXES),
         )
-        if len(self._fields) < _MAX_REMEMBERED:
-            self._fields[key] = credential
-        return credential
+
+
+def _remember(memo: dict[str, bool], name: str, answer: bool) -> bool:
+    """``answer``, kept in ``memo`` for ``name`` while it holds fewer than ``_MAX_REMEMBERED`` names."""
+    if len(memo) < _MAX_REMEMBERED:
+        memo[name] = answer
+    return answer
 
 
 def string_list(key: str, value: object) -> tuple[str, ...]:
