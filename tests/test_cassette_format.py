@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from vcr.request import Request
 
 from streamtest import CassetteCorruptError, CassetteVersionError
-from streamtest._cassette.events import _sse_checked_lines, encode_events
+from streamtest._cassette.events import Offsets, _sse_checked_lines, encode_events
 from streamtest._cassette.format import _cut_event_lines, dump, load, sse_response
 from streamtest._cassette.interaction import Interaction
 from tests.edge_server import chat_chunks
@@ -90,13 +91,20 @@ def test_any_sse_stream_survives_the_file_byte_for_byte(chunks: list[bytes], bro
     assert loaded["body"]["string"] == b"".join(chunks)
 
 
-@given(st.lists(_events(), min_size=1, max_size=12), st.booleans(), st.booleans())
-def test_lines_the_checksum_vouches_for_load_like_lines_parsed_one_by_one(chunks: list[bytes], broken: bool, timed: bool) -> None:
-    """The fast path (wire bytes cut out of each line) gives exactly what parsing and re-encoding gives."""
+# Arrival times as a recording has them, and the odd ones: 0, huge (1e+20 in the file), past two exponent digits.
+_SECONDS = st.floats(min_value=0, max_value=10) | st.sampled_from([0.0, 1e-05, 1e20, 1.5e300])
+
+
+@given(st.lists(_events(), min_size=1, max_size=12), st.booleans(), st.booleans(), st.data())
+def test_lines_the_checksum_vouches_for_load_like_lines_parsed_one_by_one(
+    chunks: list[bytes], broken: bool, timed: bool, data: st.DataObject
+) -> None:
+    """The fast paths (wire bytes cut out of each line) give exactly what parsing and re-encoding gives."""
     if broken:
         chunks = [*chunks, b"data: {\"cut"]
     response = sse_response(chunks)
-    response["offsets"] = [index * 0.25 for index in range(len(chunks))] if timed else None
+    offsets = data.draw(st.lists(_SECONDS, min_size=len(chunks), max_size=len(chunks))) if timed else None
+    response["offsets"] = [round(t, 4) for t in offsets] if offsets is not None else None
     raw = dump([_REQ], [response]).encode()
     _, blocks = _cut_event_lines(raw)
     (block,) = blocks.values()
@@ -137,6 +145,41 @@ def test_an_events_header_inside_a_text_body_is_just_text() -> None:
 def test_any_plain_body_survives_byte_for_byte(body: bytes) -> None:
     response = {"status": {"code": 200, "message": "OK"}, "headers": {"content-type": ["application/json"]}, "body": {"string": body}}
     assert _round_trip(response)["body"]["string"] == body
+
+
+def _with_checksum(raw: bytes) -> bytes:
+    """``raw`` with each events header's size and CRC-32 stated anew (an edit the checksum vouches for)."""
+    header = re.compile(rb"(?m)^( *)events:  # one JSON object per line \((\d+) lines, \d+ bytes, crc32 [0-9a-f]{8}\)\n((?:\1- [^\n]*(?:\n|$))+)")
+
+    def restate(match: re.Match[bytes]) -> bytes:
+        lines = match.group(3).rstrip(b"\n")
+        check = b"(%d lines, %d bytes, crc32 %08x)" % (lines.count(b"\n") + 1, len(lines), zlib.crc32(lines))
+        return match.group(1) + b"events:  # one JSON object per line " + check + b"\n" + match.group(3)
+
+    return header.sub(restate, raw)
+
+
+@pytest.mark.parametrize("bad", [b"-1", b"1e999", b"1.2.3"])
+def test_an_impossible_arrival_time_is_refused_with_its_line_even_when_the_checksum_agrees(bad: bytes) -> None:
+    """The fast paths take only times that read as a finite number >= 0; others meet the line-by-line checks."""
+    response = sse_response(chat_chunks(["Why"]))
+    response["offsets"] = [0.25 * i for i in range(len(response["chunks"]))]
+    raw = dump([_REQ], [response]).encode()
+    edited = _with_checksum(raw.replace(b'{"t":0.25,', b'{"t":' + bad + b",", 1))
+    assert next(iter(_cut_event_lines(edited)[1].values())).checked, "the edit is vouched for"
+    with pytest.raises(CassetteCorruptError, match=r"event 2 \(line \d+\)"):
+        load(edited, "x.yaml")
+
+
+def test_arrival_times_read_as_the_list_they_stand_for() -> None:
+    """A loaded block's times are an ``Offsets``: equal to the list of floats, indexable, iterable, sized."""
+    offsets = Offsets([b"0.1", b"2", 3.5])
+    assert len(offsets) == 3
+    assert offsets == [0.1, 2.0, 3.5] and offsets != [0.1, 2.0] and offsets == Offsets([b"0.1", b"2.0", b"3.5"])
+    assert offsets[-1] == 3.5 and offsets[:2] == [0.1, 2.0] and list(offsets) == [0.1, 2.0, 3.5]
+    assert max(offsets) == 3.5 and repr(offsets) == "Offsets([0.1, 2.0, 3.5])"
+    with pytest.raises(TypeError):
+        hash(offsets)
 
 
 def test_stream_error_and_offsets_are_kept() -> None:
