@@ -152,9 +152,13 @@ def _pytest(
     folder: Path, *args: str, plugins: Sequence[str] = (), durations: Path | None = None
 ) -> tuple[float, dict[str, float]]:
     """Run pytest in ``folder`` with only ``plugins`` loaded; return wall seconds and the per-test durations."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPENAI_BASE_URL"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPENAI_BASE_URL", "PYTHONDONTWRITEBYTECODE"))}
     env["OPENAI_API_KEY"] = DUMMY_KEY
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # Every tool's modules import from bytecode, as they do on a user's machine after the first run. With
+    # PYTHONDONTWRITEBYTECODE set (CI images often set it), an editable install recompiles its own source in
+    # every process while the peers' wheels ship .pyc files; the warm-up rounds fill this cache for all alike.
+    env["PYTHONPYCACHEPREFIX"] = str(folder.parent / "pycache")
     if durations is not None:
         env["BENCH_DURATIONS"] = str(durations)
         for old in durations.parent.glob(durations.name + ".*.json"):
