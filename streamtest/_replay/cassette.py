@@ -56,7 +56,7 @@ from streamtest._replay.faults import Fault, by_call
 from streamtest._replay.faults import apply as apply_fault
 from streamtest._replay.network import blocked_network
 from streamtest._replay.pacing import Pace
-from streamtest._replay.settings import DEFAULTS, Settings, merge_settings
+from streamtest._replay.settings import DEFAULTS, Settings, default_settings, merge_settings
 from streamtest._replay.transport import Deck, transport_patches
 from streamtest._replay.verify import describe_drift
 from streamtest._wire.sse import split_events
@@ -556,7 +556,7 @@ def open_cassette(
     id, named by ``CassetteNotFoundError`` when there is no cassette to replay.
     """
     mode = RecordMode.parse(record)
-    settings = settings or merge_settings(DEFAULTS)
+    settings = settings or default_settings()
     policy = settings.scrub_policy()
     planned = by_call(settings.faults)
     path = Path(path)

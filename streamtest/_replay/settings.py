@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from streamtest._replay.faults import Fault
     from streamtest._replay.pacing import Pace
 
-__all__ = ["DEFAULTS", "LIST_KEYS", "SETTING_KEYS", "UNPLAYED_CHOICES", "Settings", "merge_settings"]
+__all__ = ["DEFAULTS", "LIST_KEYS", "SETTING_KEYS", "UNPLAYED_CHOICES", "Settings", "default_settings", "merge_settings"]
 
 UNPLAYED_CHOICES = ("fail", "warn")
 
@@ -111,3 +111,9 @@ def merge_settings(base: Mapping[str, Any], *layers: tuple[str, Mapping[str, Any
         faults=tuple(by_call(faults).values()),
         **lists,
     )
+
+
+@functools.cache
+def default_settings() -> Settings:
+    """:data:`DEFAULTS` merged, once: a merge is pure and ``Settings`` immutable (``open_cassette`` without settings)."""
+    return merge_settings(DEFAULTS)
