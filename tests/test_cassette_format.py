@@ -173,7 +173,7 @@ def test_an_impossible_arrival_time_is_refused_with_its_line_even_when_the_check
 
 def test_arrival_times_read_as_the_list_they_stand_for() -> None:
     """A loaded block's times are an ``Offsets``: equal to the list of floats, indexable, iterable, sized."""
-    offsets = Offsets([b"0.1", b"2", 3.5])
+    offsets = Offsets([b"0.1", b"2", b"3.5"])
     assert len(offsets) == 3
     assert offsets == [0.1, 2.0, 3.5] and offsets != [0.1, 2.0] and offsets == Offsets([b"0.1", b"2.0", b"3.5"])
     assert offsets[-1] == 3.5 and offsets[:2] == [0.1, 2.0] and list(offsets) == [0.1, 2.0, 3.5]

@@ -246,16 +246,16 @@ def _sse_checked_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Sequ
     Anything unexpected gives up, and the caller checks every line instead.
     The arrival times stay text until something reads them (:class:`Offsets`).
     """
-    block = lines.raw[lines.start - 1 : lines.end]
-    common = _timed_data_lines(lines, block, eol)
+    common = _timed_data_lines(lines, eol)
     if common is not None:
         return common
     # [before, T, E, D, other, between, T, E, D, other, ..., after]: every line matched, nothing between.
-    flat = _sse_line(lines.skip).split(block)
+    # (The block's copy is split and dropped at once: kept, it would double a large load's peak memory.)
+    flat = _sse_line(lines.skip).split(lines.raw[lines.start - 1 : lines.end])
     count = len(flat) // 5
     if count != lines.count or any(flat[0::5]):
         return None
-    seconds: list[bytes | float | None] = flat[1::5]
+    seconds: list[bytes | None] = flat[1::5]
     names, values, others = flat[2::5], flat[3::5], flat[4::5]
     odd = list(compress(range(count), others)) if any(others) else []
     for index in odd:
@@ -267,13 +267,14 @@ def _sse_checked_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Sequ
         if odd:
             encoder, text_eol = ENCODERS["compact"], eol.decode("ascii")
             for index in odd:
-                chunks[index], seconds[index] = _decode_sse_entry(json.loads(others[index]), encoder, text_eol)
+                chunks[index], offset = _decode_sse_entry(json.loads(others[index]), encoder, text_eol)
+                seconds[index] = _seconds_text(offset)
     except _ENTRY_ERRORS + (UnicodeError,):
         return None
     return chunks, (Offsets(seconds) if None not in seconds else None)  # type: ignore[arg-type]
 
 
-def _timed_data_lines(lines: EventLines, block: bytes, eol: bytes) -> tuple[list[bytes], Sequence[float] | None] | None:
+def _timed_data_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Sequence[float] | None] | None:
     """The common block, or ``None``: every line ``{"t":T,"data":D}`` but for non-data lines at its end.
 
     A chat stream's block is that (its ``[DONE]`` is a ``text`` line at the
@@ -281,10 +282,10 @@ def _timed_data_lines(lines: EventLines, block: bytes, eol: bytes) -> tuple[list
     the general one takes (bench row 4 at 2,000 events).
     """
     pattern = _timed_data_line(lines.skip)
-    if pattern.match(block) is None:  # not this shape (event names, no times): spare the split
+    if pattern.match(lines.raw, lines.start - 1, lines.end) is None:  # not this shape (event names, no times)
         return None
     # [before, T, D, between, T, D, ..., after]: only `after` may hold lines of another kind.
-    flat = pattern.split(block)
+    flat = pattern.split(lines.raw[lines.start - 1 : lines.end])
     texts = flat[0::3]
     if any(texts[:-1]):
         return None
@@ -293,16 +294,21 @@ def _timed_data_lines(lines: EventLines, block: bytes, eol: bytes) -> tuple[list
     if len(values) + len(tail) != lines.count:
         return None
     chunks = list(map(_chunk_template(eol).__mod__, values))
-    seconds: list[bytes | float | None] = flat[1::3]
+    seconds: list[bytes | None] = flat[1::3]
     try:
         encoder, text_eol = ENCODERS["compact"], eol.decode("ascii")
         for line in tail:
             chunk, offset = _decode_sse_entry(json.loads(line[lines.skip :]), encoder, text_eol)
             chunks.append(chunk)
-            seconds.append(offset)
+            seconds.append(_seconds_text(offset))
     except _ENTRY_ERRORS + (UnicodeError,):
         return None
     return chunks, (Offsets(seconds) if None not in seconds else None)  # type: ignore[arg-type]
+
+
+def _seconds_text(offset: float | None) -> bytes | None:
+    """A checked line's offset as :class:`Offsets` keeps it: ``repr`` reads back as the same float."""
+    return None if offset is None else repr(offset).encode("ascii")
 
 
 @functools.lru_cache(maxsize=4)
@@ -336,26 +342,30 @@ class Offsets(Sequence[float]):
 
     Turning 2,000 decimal strings into floats costs about 340 us, a sixth of
     loading that block (bench row 4), and only a paced replay, a timeline and
-    the interaction views read them. Each text matched ``_SECONDS`` (or is a
-    float a checked line gave), so the conversion cannot fail. Compares equal
-    to a list of the same floats, as the list it stands for would.
+    the interaction views read them. Each text matched ``_SECONDS`` (or is the
+    ``repr`` of a checked float), so the conversion cannot fail. The texts are
+    joined into one object: thousands of small ones, made while the block was
+    split, would pin the allocator's arenas and keep a large load's memory
+    resident after it is freed. Compares equal to a list of the same floats,
+    as the list it stands for would.
     """
 
-    __slots__ = ("_texts", "_values")
+    __slots__ = ("_count", "_text", "_values")
 
-    def __init__(self, texts: Sequence[bytes | float]) -> None:
-        self._texts: Sequence[bytes | float] | None = texts
+    def __init__(self, texts: Sequence[bytes]) -> None:
+        self._count = len(texts)
+        self._text: bytes | None = b" ".join(texts)
         self._values: list[float] | None = None
 
     def _floats(self) -> list[float]:
         values = self._values
         if values is None:
-            values = self._values = list(map(float, self._texts or ()))
-            self._texts = None
+            values = self._values = list(map(float, (self._text or b"").split()))
+            self._text = None
         return values
 
     def __len__(self) -> int:
-        return len(self._values if self._values is not None else self._texts or ())
+        return self._count
 
     def __getitem__(self, index: Any) -> Any:
         return self._floats()[index]
