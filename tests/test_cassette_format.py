@@ -171,6 +171,19 @@ def test_an_impossible_arrival_time_is_refused_with_its_line_even_when_the_check
         load(edited, "x.yaml")
 
 
+@pytest.mark.parametrize("at", [0, 2, -1])
+def test_a_line_of_another_kind_among_data_lines_loads_in_place(at: int) -> None:
+    """A ``text`` line first, between data lines or last: the fast paths keep every event where it was."""
+    chunks = [c for c in chat_chunks(["Why", " not"]) if c != b"data: [DONE]\n\n"]
+    chunks.insert(at if at >= 0 else len(chunks), b"data: [DONE]\n\n")
+    response = sse_response(chunks)
+    response["offsets"] = [0.5 * i for i in range(len(chunks))]
+    raw = dump([_REQ], [response]).encode()
+    assert next(iter(_cut_event_lines(raw)[1].values())).checked
+    loaded = load(raw, "x.yaml")[1][0]
+    assert loaded["chunks"] == chunks and loaded["offsets"] == response["offsets"]
+
+
 def test_arrival_times_read_as_the_list_they_stand_for() -> None:
     """A loaded block's times are an ``Offsets``: equal to the list of floats, indexable, iterable, sized."""
     offsets = Offsets([b"0.1", b"2", b"3.5"])

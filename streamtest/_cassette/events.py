@@ -278,23 +278,28 @@ def _timed_data_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Seque
     """The common block, or ``None``: every line ``{"t":T,"data":D}`` but for non-data lines at its end.
 
     A chat stream's block is that (its ``[DONE]`` is a ``text`` line at the
-    end): a pattern with two groups splits it in three quarters of the time
-    the general one takes (bench row 4 at 2,000 events).
+    end). The block is split where one data line ends and the next begins
+    (``}``, the line break, ``<indent>- {"t":T,"data":``), so the pieces are
+    the ``D`` s themselves and the regular-expression engine steps through the
+    opening of each line only, not all of it: about two thirds of the time of
+    a pattern that matches whole lines (bench row 4 at 2,000 events). A piece
+    holding a line break would hide a line of another kind; the line count
+    the checksum vouches for catches it, and the general path takes over.
     """
-    pattern = _timed_data_line(lines.skip)
-    if pattern.match(lines.raw, lines.start - 1, lines.end) is None:  # not this shape (event names, no times)
+    head = _data_line_start(lines.skip).match(lines.raw, lines.start - 1, lines.end)
+    if head is None:  # not this shape (event names, no times)
         return None
-    # [before, T, D, between, T, D, ..., after]: only `after` may hold lines of another kind.
-    flat = pattern.split(lines.raw[lines.start - 1 : lines.end])
-    texts = flat[0::3]
-    if any(texts[:-1]):
+    # [D, T, D, T, ..., D + "}" + any lines of other kinds after the last data line]
+    flat = _data_line_boundary(lines.skip).split(lines.raw[head.end() : lines.end])
+    last, *tail = flat[-1].split(b"\n")
+    if not last.endswith(b"}"):
         return None
-    tail = texts[-1].split(b"\n")[1:] if texts[-1] else []
-    values = flat[2::3]
+    flat[-1] = last[:-1]
+    values = flat[0::2]
     if len(values) + len(tail) != lines.count:
         return None
     chunks = list(map(_chunk_template(eol).__mod__, values))
-    seconds: list[bytes | None] = flat[1::3]
+    seconds: list[bytes | None] = [head.group(1), *flat[1::2]]
     try:
         encoder, text_eol = ENCODERS["compact"], eol.decode("ascii")
         for line in tail:
@@ -331,10 +336,15 @@ def _sse_line(skip: int) -> re.Pattern[bytes]:
 
 
 @functools.lru_cache(maxsize=16)
-def _timed_data_line(skip: int) -> re.Pattern[bytes]:
-    """A line break and a ``{"t":T,"data":D}`` line: groups ``T``, ``D``."""
-    item = re.escape(b" " * (skip - 2) + b"- ")
-    return re.compile(b"\n" + item + rb'\{"t":' + _SECONDS + rb',"data":([^\n]*)\}(?=\n|$)')
+def _data_line_start(skip: int) -> re.Pattern[bytes]:
+    """A line break and the opening of a ``{"t":T,"data":D}`` line, up to ``D``: group ``T``."""
+    return re.compile(b"\n" + re.escape(b" " * (skip - 2) + b"- ") + rb'\{"t":' + _SECONDS + rb',"data":')
+
+
+@functools.lru_cache(maxsize=16)
+def _data_line_boundary(skip: int) -> re.Pattern[bytes]:
+    """The end of a line, the line break and the opening of a ``{"t":T,"data":D}`` line: group ``T``."""
+    return re.compile(rb"\}\n" + re.escape(b" " * (skip - 2) + b"- ") + rb'\{"t":' + _SECONDS + rb',"data":')
 
 
 class Offsets(Sequence[float]):
