@@ -364,14 +364,15 @@ class Offsets(Sequence[float]):
 
     def __init__(self, texts: Sequence[bytes]) -> None:
         self._count = len(texts)
-        self._text: bytes | None = b" ".join(texts)
+        self._text = b" ".join(texts)
         self._values: list[float] | None = None
 
     def _floats(self) -> list[float]:
+        # The text is kept: two threads reading the times at once (a cassette's responses are shared) both
+        # convert the same text, instead of one finding it gone.
         values = self._values
         if values is None:
-            values = self._values = list(map(float, (self._text or b"").split()))
-            self._text = None
+            values = self._values = list(map(float, self._text.split()))
         return values
 
     def __len__(self) -> int:
