@@ -264,14 +264,11 @@ def _sse_checked_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Sequ
     try:
         for index in compress(range(count), names):  # a name is captured with its quotes: "" is a name too
             chunks[index] = b"event: " + names[index][1:-1] + eol + chunks[index]
-        if odd:
-            encoder, text_eol = ENCODERS["compact"], eol.decode("ascii")
-            for index in odd:
-                chunks[index], offset = _decode_sse_entry(json.loads(others[index]), encoder, text_eol)
-                seconds[index] = _seconds_text(offset)
+        for index in odd:
+            chunks[index], seconds[index] = _other_line(others[index], eol)
     except _ENTRY_ERRORS + (UnicodeError,):
         return None
-    return chunks, (Offsets(seconds) if None not in seconds else None)  # type: ignore[arg-type]
+    return chunks, Offsets.of(seconds)
 
 
 def _timed_data_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Sequence[float] | None] | None:
@@ -301,19 +298,19 @@ def _timed_data_lines(lines: EventLines, eol: bytes) -> tuple[list[bytes], Seque
     chunks = list(map(_chunk_template(eol).__mod__, values))
     seconds: list[bytes | None] = [head.group(1), *flat[1::2]]
     try:
-        encoder, text_eol = ENCODERS["compact"], eol.decode("ascii")
         for line in tail:
-            chunk, offset = _decode_sse_entry(json.loads(line[lines.skip :]), encoder, text_eol)
+            chunk, offset = _other_line(line[lines.skip :], eol)
             chunks.append(chunk)
-            seconds.append(_seconds_text(offset))
+            seconds.append(offset)
     except _ENTRY_ERRORS + (UnicodeError,):
         return None
-    return chunks, (Offsets(seconds) if None not in seconds else None)  # type: ignore[arg-type]
+    return chunks, Offsets.of(seconds)
 
 
-def _seconds_text(offset: float | None) -> bytes | None:
-    """A checked line's offset as :class:`Offsets` keeps it: ``repr`` reads back as the same float."""
-    return None if offset is None else repr(offset).encode("ascii")
+def _other_line(entry: bytes, eol: bytes) -> tuple[bytes, bytes | None]:
+    """A checked line of another kind (``text``, ``raw``...), parsed: its chunk, and its time as :class:`Offsets` keeps it."""
+    chunk, offset = _decode_sse_entry(json.loads(entry), ENCODERS["compact"], eol.decode("ascii"))
+    return chunk, None if offset is None else repr(offset).encode("ascii")  # repr reads back as the same float
 
 
 @functools.lru_cache(maxsize=4)
@@ -361,6 +358,11 @@ class Offsets(Sequence[float]):
     """
 
     __slots__ = ("_count", "_text", "_values")
+
+    @classmethod
+    def of(cls, texts: Sequence[bytes | None]) -> Offsets | None:
+        """The times of a block, or ``None`` when a line has none (as the checking path decides)."""
+        return None if None in texts else cls(texts)  # type: ignore[arg-type]
 
     def __init__(self, texts: Sequence[bytes]) -> None:
         self._count = len(texts)
